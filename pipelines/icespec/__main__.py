@@ -1,0 +1,5 @@
+import sys
+
+from icespec.cli import main
+
+sys.exit(main())

@@ -1,0 +1,65 @@
+"""The `icespec` command. Each command family lives in its own module with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from icespec.spec import SpecError
+
+# Command families, in the order `icespec --help` lists them.
+COMMAND_MODULES = [
+    "icespec.cli.spec_commands",
+]
+
+
+class UsageError(Exception):
+    """Bad input on the command line or in settings: printed as one clear line, exit 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="icespec",
+        description="Declarative Apache Iceberg tables from one YAML file per table.",
+    )
+    parser.add_argument(
+        "--templates",
+        default=os.environ.get("ICESPEC_TEMPLATES", "table-templates"),
+        help="folder of table templates (default: $ICESPEC_TEMPLATES or ./table-templates)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except SpecError as exc:
+        print(str(exc), file=sys.stderr)
+        print(f"{len(exc.diagnostics)} problem(s) found; nothing was changed.", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"icespec: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a clear line instead of a traceback; ICESPEC_DEBUG=1 shows it
+        if os.environ.get("ICESPEC_DEBUG"):
+            raise
+        print(f"icespec: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("(set ICESPEC_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""`icespec validate` and `icespec inspect`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from icespec.spec import SpecError, TableSpec, load_spec, validate_paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    validate = subparsers.add_parser(
+        "validate",
+        help="check templates (schema and Iceberg rules); exit 1 on any problem",
+        description="Check every template and report all problems as PATH:LINE:COL: error: MESSAGE.",
+    )
+    validate.add_argument("paths", nargs="*", help="template files or folders (default: the templates folder)")
+    validate.set_defaults(handler=run_validate)
+
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="show the normalized spec and the Iceberg/Arrow schemas built from it",
+    )
+    inspect.add_argument("template", help="a template file, or a table name in the templates folder")
+    inspect.add_argument("--json", action="store_true", help="print one JSON object")
+    inspect.set_defaults(handler=run_inspect)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    specs, problems = validate_paths(args.paths or [args.templates])
+    if problems:
+        raise SpecError(problems)
+    print(f"ok: {len(specs)} template(s) valid")
+    return 0
+
+
+def template_path(reference: str, templates: str) -> Path:
+    """A template given as a path, or as a table name looked up in the templates folder."""
+    path = Path(reference)
+    if path.is_file():
+        return path
+    for suffix in (".yaml", ".yml"):
+        candidate = Path(templates) / f"{reference}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return path  # load_spec reports the missing file in the common format
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from icespec.schema import inspect_document  # pyiceberg/pyarrow load only when needed
+
+    spec: TableSpec = load_spec(template_path(args.template, args.templates))
+    document = inspect_document(spec)
+    if args.json:
+        json.dump(document, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"table {spec.full_name}  ({spec.source_path})")
+    if spec.description:
+        print(f"  {spec.description}")
+    print("\nIceberg schema:")
+    for field in document["schema"]["fields"]:
+        kind = field["type"] if isinstance(field["type"], str) else field["type"]["type"]
+        column = spec.column(field["name"])
+        flag = "required" if field["required"] else "optional"
+        print(f"  {field['id']:>3}  {field['name']:<24} {kind:<16} {flag:<9} {column.access_level if column else ''}")
+    print("\nPartition spec:", ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec) or "unpartitioned")
+    print("Sort order:    ", ", ".join(f"{s.column} {s.direction}" for s in spec.sort_order) or "unsorted")
+    print("Properties:    ", json.dumps(document["properties"]))
+    print("\nArrow schema:\n" + "\n".join("  " + line for line in document["arrow_schema"].splitlines()))
+    return 0

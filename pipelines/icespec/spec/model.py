@@ -1,0 +1,176 @@
+"""The normalized, immutable table spec every other part of icespec takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from icespec.spec.types import IcebergType, ListType, MapType, StructField, StructType, parse_type
+
+ACCESS_LEVELS = ("public", "internal", "restricted")  # least to most restrictive
+DEFAULT_ACCESS_LEVEL = "restricted"  # fail-closed: nobody classified it, so readers don't see it
+
+
+def most_restrictive(levels: list[str]) -> str:
+    return max(levels, key=ACCESS_LEVELS.index)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # canonical type string; "struct" when `fields` is given
+    required: bool = False
+    description: str = ""
+    pii: bool = False
+    access_level: str = DEFAULT_ACCESS_LEVEL
+    renamed_from: str | None = None
+    checks: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    fields: tuple[Column, ...] | None = None
+    line: int = 0  # where the column starts in its template (0 when built in code)
+
+    @property
+    def iceberg_type(self) -> IcebergType:
+        """The column's type as a tree; `fields:` become a struct with their own required/doc."""
+        if self.fields is not None:
+            return StructType(
+                tuple(StructField(f.name, f.iceberg_type, f.required, f.description) for f in self.fields)
+            )
+        return parse_type(self.type)
+
+    @property
+    def effective_access_level(self) -> str:
+        """Most restrictive level of the column and everything nested in it (engines grant per column)."""
+        return most_restrictive([c.access_level for c in self.walk()])
+
+    @property
+    def effective_pii(self) -> bool:
+        return any(c.pii for c in self.walk())
+
+    def walk(self) -> Iterator[Column]:
+        yield self
+        for child in self.fields or ():
+            yield from child.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "description": self.description,
+            "pii": self.pii,
+            "access_level": self.access_level,
+            "renamed_from": self.renamed_from,
+            "checks": dict(self.checks),
+            "fields": None if self.fields is None else [f.to_dict() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class PartitionField:
+    column: str
+    transform: str
+    name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "transform": self.transform, "name": self.name}
+
+
+@dataclass(frozen=True)
+class SortField:
+    column: str
+    transform: str = "identity"
+    direction: str = "asc"
+    null_order: str = "nulls_first"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "transform": self.transform,
+            "direction": self.direction,
+            "null_order": self.null_order,
+        }
+
+
+@dataclass(frozen=True)
+class Freshness:
+    column: str
+    fail_after: str
+    warn_after: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "warn_after": self.warn_after, "fail_after": self.fail_after}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    namespace: str
+    columns: tuple[Column, ...]
+    description: str = ""
+    owner: str | None = None
+    identifier_fields: tuple[str, ...] = ()
+    partition_spec: tuple[PartitionField, ...] = ()
+    sort_order: tuple[SortField, ...] = ()
+    properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    allow_empty: bool = False
+    freshness: Freshness | None = None
+    source_path: str | None = None  # the template file, for messages that point users at it
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # key path -> line
+
+    @property
+    def identifier(self) -> tuple[str, str]:
+        """(namespace, name) — the catalog identifier and the Dagster asset key."""
+        return (self.namespace, self.name)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def resolve(self, dotted: str) -> tuple[list[IcebergType], IcebergType] | None:
+        """Follow a dotted path through structs: (types of the enclosing parents, the field's type)."""
+        parts = dotted.split(".")
+        top = self.column(parts[0])
+        if top is None:
+            return None
+        parents: list[IcebergType] = []
+        current = top.iceberg_type
+        for part in parts[1:]:
+            if not isinstance(current, StructType):
+                return None
+            child = current.field(part)
+            if child is None:
+                return None
+            parents.append(current)
+            current = child.type
+        return parents, current
+
+    def line_of(self, *path: str | int) -> int:
+        """Line of a key path in the template (e.g. ('columns', 2)), or 0 when unknown."""
+        return self.lines.get(".".join(str(p) for p in path), 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized form (docs/template-reference.md); Terraform's table_spec emits the same."""
+        return {
+            "name": self.name,
+            "namespace": self.namespace,
+            "description": self.description,
+            "owner": self.owner,
+            "columns": [c.to_dict() for c in self.columns],
+            "identifier_fields": list(self.identifier_fields),
+            "partition_spec": [p.to_dict() for p in self.partition_spec],
+            "sort_order": [s.to_dict() for s in self.sort_order],
+            "properties": dict(self.properties),
+            "tags": dict(self.tags),
+            "allow_empty": self.allow_empty,
+            "freshness": self.freshness.to_dict() if self.freshness else None,
+        }
+
+
+def contains_list_or_map(types: list[IcebergType]) -> bool:
+    return any(isinstance(t, ListType | MapType) for t in types)

@@ -1,0 +1,134 @@
+"""Reading a template: YAML to plain Python values plus the line and column of every value and key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from icespec.spec.errors import Diagnostic
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class SourceDocument:
+    """A parsed YAML document and where each part of it came from (1-based line and column)."""
+
+    path: Path
+    data: Any
+    value_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at `path` (or of its key), falling back to the nearest parent."""
+        probe = tuple(path)
+        while True:
+            table = self.key_positions if key else self.value_positions
+            if probe in table:
+                return table[probe]
+            if key and probe in self.value_positions:
+                return self.value_positions[probe]
+            if not probe:
+                return (1, 1)
+            probe = probe[:-1]
+            key = False
+
+    def diagnostic(self, path: PathKey, message: str, *, key: bool = False) -> Diagnostic:
+        line, column = self.position(path, key=key)
+        return Diagnostic(str(self.path), line, column, message)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, node: yaml.Node, first: tuple[int, int]):
+        self.key, self.node, self.first = key, node, first
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(node: yaml.Node, path: PathKey, doc: SourceDocument, constructor: yaml.SafeLoader) -> Any:
+    doc.value_positions[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                raise _DuplicateKey(key, key_node, doc.key_positions[(*path, key)])
+            doc.key_positions[(*path, key)] = _mark(key_node)
+            result[key] = _convert(value_node, (*path, key), doc, constructor)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, index), doc, constructor) for index, item in enumerate(node.value)]
+    return constructor.construct_object(node, deep=True)
+
+
+def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument | None, list[Diagnostic]]:
+    """Parse one YAML file. Returns the document, or None with diagnostics in the common format."""
+    path = Path(path)
+    try:
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic(str(path), 1, 1, f"the file is not UTF-8 text ({exc.reason}): save it as UTF-8")]
+    except OSError as exc:
+        return None, [Diagnostic(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+    doc = SourceDocument(path=path, data=None)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        advice = "fix the YAML syntax"
+        source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if "mapping values are not allowed" in problem and "<" in source_line:
+            advice = 'quote a type that contains ": ", e.g. type: "struct<id: long, name: string>"'
+        return None, [Diagnostic(str(path), line, column, f"YAML syntax error: {problem}: {advice}")]
+    except yaml.YAMLError as exc:
+        return None, [Diagnostic(str(path), 1, 1, f"YAML error: {exc}")]
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        return None, [
+            Diagnostic(
+                str(path), 1, 1, "the file is empty: a template needs at least 'name', 'namespace' and 'columns'"
+            )
+        ]
+    if len(nodes) > 1:
+        line, column = _mark(nodes[1])
+        return None, [
+            Diagnostic(str(path), line, column, "a template holds one YAML document: remove the second '---' document")
+        ]
+    root = nodes[0]
+    if not isinstance(root, yaml.MappingNode):
+        line, column = _mark(root)
+        found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        return None, [
+            Diagnostic(
+                str(path), line, column, f"a template must be a mapping of keys (name, namespace, columns, ...), found {found}"
+            )
+        ]
+    constructor = yaml.SafeLoader("")
+    try:
+        doc.data = _convert(root, (), doc, constructor)
+    except _DuplicateKey as dup:
+        line, column = _mark(dup.node)
+        return None, [
+            Diagnostic(
+                str(path),
+                line,
+                column,
+                f"duplicate key '{dup.key}' (first at line {dup.first[0]}): keep one",
+            )
+        ]
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Diagnostic(str(path), line, column, f"YAML error: {exc.problem}")]
+    return doc, []
