@@ -141,7 +141,9 @@ class _TemplateReader:
                 else:
                     label = f"{label} item {part + 1}".strip()
             elif part not in ("columns", "fields", "partition_spec", "sort_order", "identifier_fields"):
-                label = f"{label} '{part}'".strip() if label else f"'{part}'"
+                label = f"{label} {part}".strip()
+            elif index == len(path) - 1:
+                label = f"{label} {part}".strip()
         return label or "the template"
 
     def schema_error(self, error: jsonschema.ValidationError) -> None:
@@ -445,8 +447,11 @@ class _TemplateReader:
         return result
 
     def transform_fits(self, transform: str, t: PrimitiveType) -> bool:
-        from pyiceberg.transforms import parse_transform  # Iceberg's own rules, not a copy
+        """Iceberg's own rules (pyiceberg's can_transform); malformed transforms were reported already."""
+        from pyiceberg.transforms import parse_transform
 
+        if not re.match(template_schema()["$defs"]["transform"]["pattern"], transform):
+            return True
         return parse_transform(transform).can_transform(to_pyiceberg_primitive(t))
 
     def partition_spec(self, columns: list[Column]) -> list[PartitionField]:

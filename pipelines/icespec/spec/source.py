@@ -55,14 +55,18 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _convert(node: yaml.Node, path: PathKey, doc: SourceDocument, constructor: yaml.SafeLoader) -> Any:
     doc.value_positions[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
-        constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        explicit: dict[str, tuple[int, int]] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = str(constructor.construct_object(key_node, deep=True))
+            if key in explicit:
+                raise _DuplicateKey(key, key_node, explicit[key])
+            explicit[key] = _mark(key_node)
+        constructor.flatten_mapping(node)  # merge keys (<<) first; explicit keys after them win
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                key = str(key)
-            if key in result:
-                raise _DuplicateKey(key, key_node, doc.key_positions[(*path, key)])
+            key = str(constructor.construct_object(key_node, deep=True))
             doc.key_positions[(*path, key)] = _mark(key_node)
             result[key] = _convert(value_node, (*path, key), doc, constructor)
         return result
@@ -89,6 +93,8 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         advice = "fix the YAML syntax"
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            advice = f"{advice} ({exc.context} at line {exc.context_mark.line + 1})"
         source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         if "mapping values are not allowed" in problem and "<" in source_line:
             advice = 'quote a type that contains ": ", e.g. type: "struct<id: long, name: string>"'
