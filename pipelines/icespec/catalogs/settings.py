@@ -1,0 +1,139 @@
+"""Settings from ICESPEC_* environment variables (12-factor), validated once with clear messages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BACKENDS = ("local", "aws-glue", "aws-nessie", "gcp")
+PYICEBERG_BACKENDS = ("local", "aws-glue", "aws-nessie")
+
+
+class SettingsError(ValueError):
+    """One or more ICESPEC_* variables are missing or wrong; the message names each of them."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "local"
+    lakehouse_dir: Path = field(default_factory=lambda: Path.cwd() / ".lakehouse")
+    catalog_name: str = "icespec"
+    catalog_uri: str | None = None  # local: SQLAlchemy URL of the catalog database
+    warehouse: str | None = None  # local: file:// folder; aws: s3://bucket/prefix; nessie: warehouse name
+    aws_region: str | None = None
+    aws_endpoint_url: str | None = None  # moto or LocalStack; None = real AWS
+    aws_access_key_id: str | None = field(default=None, repr=False)
+    aws_secret_access_key: str | None = field(default=None, repr=False)
+    aws_session_token: str | None = field(default=None, repr=False)
+    nessie_uri: str | None = None  # Nessie's Iceberg REST base, e.g. http://nessie:19120/iceberg
+    nessie_branch: str = "main"
+    athena_workgroup: str | None = None
+    athena_results_s3: str | None = None
+    trino_host: str | None = None
+    trino_port: int = 8080
+    trino_catalog: str | None = None
+    trino_user: str | None = None
+    gcp_project: str | None = None
+    gcp_dataset_location: str | None = None
+    bigquery_endpoint: str | None = None
+    sns_topic_arn: str | None = None
+    slack_webhook_url: str | None = field(default=None, repr=False)
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_channel: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings; raises SettingsError naming every bad or missing variable."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        def url(name: str, schemes: tuple[str, ...]) -> str | None:
+            value = get(name)
+            if value is not None and (urlparse(value).scheme not in schemes or not urlparse(value).netloc):
+                problems.append(
+                    f"{name}={value!r} is not a URL starting with {' or '.join(s + '://' for s in schemes)}"
+                )
+            return value
+
+        backend = get("ICESPEC_BACKEND") or "local"
+        if backend not in BACKENDS:
+            problems.append(f"ICESPEC_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+        lakehouse_dir = (
+            Path(get("ICESPEC_LAKEHOUSE_DIR") or Path.cwd() / ".lakehouse").expanduser().absolute()
+        )
+        catalog_uri = get("ICESPEC_CATALOG_URI")
+        warehouse = get("ICESPEC_WAREHOUSE")
+        region = get("ICESPEC_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION")
+        endpoint = url("ICESPEC_AWS_ENDPOINT_URL", ("http", "https"))
+        nessie_uri = url("ICESPEC_NESSIE_URI", ("http", "https"))
+        url("ICESPEC_BIGQUERY_ENDPOINT", ("http", "https"))
+        url("ICESPEC_SLACK_WEBHOOK_URL", ("https", "http"))
+        trino_port_text = get("ICESPEC_TRINO_PORT") or "8080"
+        trino_port = 8080
+        if trino_port_text.isdigit() and 0 < int(trino_port_text) < 65536:
+            trino_port = int(trino_port_text)
+        else:
+            problems.append(f"ICESPEC_TRINO_PORT={trino_port_text!r} is not a port number (1-65535)")
+        athena_results = get("ICESPEC_ATHENA_RESULTS_S3")
+        if athena_results and not athena_results.startswith("s3://"):
+            problems.append(f"ICESPEC_ATHENA_RESULTS_S3={athena_results!r} must start with s3://")
+
+        if backend == "local":
+            catalog_uri = catalog_uri or f"sqlite:///{lakehouse_dir / 'catalog.db'}"
+            warehouse = warehouse or (lakehouse_dir / "warehouse").as_uri()
+        elif backend == "aws-glue":
+            if not warehouse:
+                problems.append(
+                    "ICESPEC_WAREHOUSE is required for ICESPEC_BACKEND=aws-glue (e.g. s3://bucket/warehouse)"
+                )
+            elif not warehouse.startswith(("s3://", "s3a://")):
+                problems.append(f"ICESPEC_WAREHOUSE={warehouse!r} must be an s3:// location for aws-glue")
+            if not region:
+                problems.append("ICESPEC_AWS_REGION (or AWS_REGION) is required for ICESPEC_BACKEND=aws-glue")
+        elif backend == "aws-nessie":
+            if not nessie_uri:
+                problems.append(
+                    "ICESPEC_NESSIE_URI is required for ICESPEC_BACKEND=aws-nessie (e.g. http://nessie:19120/iceberg)"
+                )
+        elif backend == "gcp" and not get("ICESPEC_GCP_PROJECT"):
+            problems.append("ICESPEC_GCP_PROJECT is required for ICESPEC_BACKEND=gcp")
+        if problems:
+            raise SettingsError(problems)
+        return cls(
+            backend=backend,
+            lakehouse_dir=lakehouse_dir,
+            catalog_name=get("ICESPEC_CATALOG_NAME") or "icespec",
+            catalog_uri=catalog_uri,
+            warehouse=warehouse,
+            aws_region=region,
+            aws_endpoint_url=endpoint,
+            aws_access_key_id=get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=get("AWS_SESSION_TOKEN"),
+            nessie_uri=nessie_uri,
+            nessie_branch=get("ICESPEC_NESSIE_BRANCH") or "main",
+            athena_workgroup=get("ICESPEC_ATHENA_WORKGROUP"),
+            athena_results_s3=athena_results,
+            trino_host=get("ICESPEC_TRINO_HOST"),
+            trino_port=trino_port,
+            trino_catalog=get("ICESPEC_TRINO_CATALOG"),
+            trino_user=get("ICESPEC_TRINO_USER"),
+            gcp_project=get("ICESPEC_GCP_PROJECT"),
+            gcp_dataset_location=get("ICESPEC_GCP_DATASET_LOCATION"),
+            bigquery_endpoint=get("ICESPEC_BIGQUERY_ENDPOINT"),
+            sns_topic_arn=get("ICESPEC_SNS_TOPIC_ARN"),
+            slack_webhook_url=get("ICESPEC_SLACK_WEBHOOK_URL"),
+            slack_bot_token=get("ICESPEC_SLACK_BOT_TOKEN"),
+            slack_channel=get("ICESPEC_SLACK_CHANNEL"),
+        )

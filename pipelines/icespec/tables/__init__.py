@@ -1,0 +1,1 @@
+"""Iceberg tables from templates: diff/plan/apply (metadata) and safe writers (data)."""
