@@ -1,0 +1,103 @@
+"""Fixtures for drift and alerts: a Slack stand-in on 127.0.0.1 and AWS credentials for moto."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+
+@dataclass
+class CapturedRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+
+@dataclass
+class SlackStandIn:
+    """Answers like Slack (webhook: `ok`; Web API: {"ok": true}) and records every request."""
+
+    url: str
+    requests: list[CapturedRequest] = field(default_factory=list)
+    # Status codes to answer with before answering 200, e.g. [500] fails once.
+    failures: list[int] = field(default_factory=list)
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.url}/services/T000/B000/XXXX"
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.failures.clear()
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[SlackStandIn]:
+    state: SlackStandIn
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            if self.headers.get("Content-Type", "").startswith("application/json"):
+                body = json.loads(raw)
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw).items()}
+            state.requests.append(CapturedRequest(self.path, dict(self.headers), body))
+            status = state.failures.pop(0) if state.failures else 200
+            api = self.path.startswith("/api/")
+            if api and status == 200:
+                if self.headers.get("Authorization") != "Bearer xoxb-test-token":
+                    answer = {"ok": False, "error": "invalid_auth"}
+                else:
+                    answer = {"ok": True, "channel": body.get("channel"), "ts": "1.0"}
+                payload, content_type = json.dumps(answer).encode(), "application/json"
+            else:
+                payload, content_type = (b"ok" if status == 200 else b"internal_error"), "text/plain"
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state = SlackStandIn(url=f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture()
+def slack(slack_server: SlackStandIn) -> Iterator[SlackStandIn]:
+    slack_server.reset()
+    yield slack_server
+    slack_server.reset()
+
+
+@pytest.fixture(scope="session")
+def aws_env(moto_endpoint: str) -> Iterator[dict[str, str]]:
+    """Credentials for moto in this process's environment (boto3 reads them there, like in production)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            patch.setenv(key, value)
+        yield {"endpoint": moto_endpoint, "region": "us-east-1"}
