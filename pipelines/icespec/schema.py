@@ -19,7 +19,14 @@ from pyiceberg.table.sorting import NullOrder, SortDirection, SortField, SortOrd
 from pyiceberg.transforms import parse_transform
 
 from icespec.spec import Column, TableSpec
-from icespec.spec.types import IcebergType, ListType, MapType, PrimitiveType, StructType, to_pyiceberg_primitive
+from icespec.spec.types import (
+    IcebergType,
+    ListType,
+    MapType,
+    PrimitiveType,
+    StructType,
+    to_pyiceberg_primitive,
+)
 
 
 def _to_pyiceberg(t: IcebergType, ids: itertools.count) -> pi.IcebergType:
@@ -28,7 +35,9 @@ def _to_pyiceberg(t: IcebergType, ids: itertools.count) -> pi.IcebergType:
     if isinstance(t, StructType):
         return pi.StructType(
             *[
-                pi.NestedField(next(ids), f.name, _to_pyiceberg(f.type, ids), required=f.required, doc=f.doc or None)
+                pi.NestedField(
+                    next(ids), f.name, _to_pyiceberg(f.type, ids), required=f.required, doc=f.doc or None
+                )
                 for f in t.fields
             ]
         )

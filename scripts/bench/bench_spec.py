@@ -10,13 +10,24 @@ import yaml
 
 from icespec.spec import validate_paths
 
-TYPES = ["string", "long", "int", "double", "decimal(18,2)", "timestamptz", "date", "boolean",
-         "list<string>", "map<string, double>", "struct<a: int, b: list<string>>"]
+TYPES = [
+    "string",
+    "long",
+    "int",
+    "double",
+    "decimal(18,2)",
+    "timestamptz",
+    "date",
+    "boolean",
+    "list<string>",
+    "map<string, double>",
+    "struct<a: int, b: list<string>>",
+]
 
 
 def template(index: int) -> str:
     columns = "\n".join(
-        f"  - {{name: c{c}, type: \"{TYPES[(index + c) % len(TYPES)]}\", access_level: internal,"
+        f'  - {{name: c{c}, type: "{TYPES[(index + c) % len(TYPES)]}", access_level: internal,'
         f" description: column {c}}}"
         for c in range(20)
     )

@@ -13,6 +13,7 @@ from icespec.spec import SpecError
 # Command families, in the order `icespec --help` lists them.
 COMMAND_MODULES = [
     "icespec.cli.spec_commands",
+    "icespec.cli.table_commands",
 ]
 
 

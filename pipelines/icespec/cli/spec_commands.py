@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="check templates (schema and Iceberg rules); exit 1 on any problem",
         description="Check every template and report all problems as PATH:LINE:COL: error: MESSAGE.",
     )
-    validate.add_argument("paths", nargs="*", help="template files or folders (default: the templates folder)")
+    validate.add_argument(
+        "paths", nargs="*", help="template files or folders (default: the templates folder)"
+    )
     validate.set_defaults(handler=run_validate)
 
     inspect = subparsers.add_parser(
@@ -65,8 +67,13 @@ def run_inspect(args: argparse.Namespace) -> int:
         kind = field["type"] if isinstance(field["type"], str) else field["type"]["type"]
         column = spec.column(field["name"])
         flag = "required" if field["required"] else "optional"
-        print(f"  {field['id']:>3}  {field['name']:<24} {kind:<16} {flag:<9} {column.access_level if column else ''}")
-    print("\nPartition spec:", ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec) or "unpartitioned")
+        print(
+            f"  {field['id']:>3}  {field['name']:<24} {kind:<16} {flag:<9} {column.access_level if column else ''}"
+        )
+    print(
+        "\nPartition spec:",
+        ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec) or "unpartitioned",
+    )
     print("Sort order:    ", ", ".join(f"{s.column} {s.direction}" for s in spec.sort_order) or "unsorted")
     print("Properties:    ", json.dumps(document["properties"]))
     print("\nArrow schema:\n" + "\n".join("  " + line for line in document["arrow_schema"].splitlines()))

@@ -133,16 +133,21 @@ class _TemplateReader:
             parent_key = path[index - 1] if index else None
             node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
             if isinstance(part, int):
-                if parent_key in ("columns", "fields") and isinstance(node, dict) and isinstance(node.get("name"), str):
+                if (
+                    parent_key in ("columns", "fields")
+                    and isinstance(node, dict)
+                    and isinstance(node.get("name"), str)
+                ):
                     names.append(node["name"])
                     label = f"column '{'.'.join(names)}'"
                 elif parent_key in ("partition_spec", "sort_order", "identifier_fields"):
                     label = f"{parent_key} item {part + 1}"
                 else:
                     label = f"{label} item {part + 1}".strip()
-            elif part not in ("columns", "fields", "partition_spec", "sort_order", "identifier_fields"):
-                label = f"{label} {part}".strip()
-            elif index == len(path) - 1:
+            elif (
+                part not in ("columns", "fields", "partition_spec", "sort_order", "identifier_fields")
+                or index == len(path) - 1
+            ):
                 label = f"{label} {part}".strip()
         return label or "the template"
 
@@ -162,7 +167,9 @@ class _TemplateReader:
             for missing in [k for k in error.validator_value if k not in error.instance]:
                 self.error(path, f"{here} is missing the required key '{missing}'")
         elif kind == "type":
-            expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            expected = (
+                error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            )
             wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in expected)
             self.error(path, f"{here} must be {wanted}, not {_describe_value(error.instance)}")
         elif kind == "enum":
@@ -344,7 +351,9 @@ class _TemplateReader:
             line=self.doc.position(path)[0],
         )
 
-    def column_checks(self, name: str, iceberg_type: IcebergType, checks: dict[str, Any], path: PathKey) -> None:
+    def column_checks(
+        self, name: str, iceberg_type: IcebergType, checks: dict[str, Any], path: PathKey
+    ) -> None:
         base = iceberg_type.name if isinstance(iceberg_type, PrimitiveType) else None
         for key in ("min", "max"):
             if key in checks and base not in NUMERIC_TYPES:
@@ -353,12 +362,14 @@ class _TemplateReader:
                     f"column '{name}': '{key}' needs a numeric column (int, long, float, double, decimal), "
                     f"not {iceberg_type}",
                 )
-        if isinstance(checks.get("min"), int | float) and isinstance(checks.get("max"), int | float):
-            if checks["min"] > checks["max"]:
-                self.error((*path, "min"), f"column '{name}': min {checks['min']} is greater than max {checks['max']}")
+        low, high = checks.get("min"), checks.get("max")
+        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+            self.error((*path, "min"), f"column '{name}': min {low} is greater than max {high}")
         for key in ("regex", "max_length"):
             if key in checks and base != "string":
-                self.error((*path, key), f"column '{name}': '{key}' needs a string column, not {iceberg_type}")
+                self.error(
+                    (*path, key), f"column '{name}': '{key}' needs a string column, not {iceberg_type}"
+                )
         if "accepted_values" in checks and base is None:
             self.error(
                 (*path, "accepted_values"),
@@ -414,7 +425,9 @@ class _TemplateReader:
             )
             return None
         if status == "in_collection":
-            self.error(path, f"{role} column '{dotted}' is inside a list or map: use a column or a struct field")
+            self.error(
+                path, f"{role} column '{dotted}' is inside a list or map: use a column or a struct field"
+            )
             return None
         if not isinstance(t, PrimitiveType):
             self.error(path, f"{role} column '{dotted}' is a {t}: use a primitive column or struct field")
@@ -442,7 +455,10 @@ class _TemplateReader:
                     "set required: true on it",
                 )
             if t.name in ("float", "double"):
-                self.error(path, f"identifier field '{dotted}' is a {t.name}: Iceberg does not allow float or double keys")
+                self.error(
+                    path,
+                    f"identifier field '{dotted}' is a {t.name}: Iceberg does not allow float or double keys",
+                )
             result.append(dotted)
         return result
 
@@ -528,7 +544,9 @@ class _TemplateReader:
             if any(s.column == dotted and s.transform == transform for s in result):
                 self.error(path, f"sort field '{dotted}' is listed twice: keep one")
                 continue
-            result.append(SortField(column=dotted, transform=transform, direction=direction, null_order=null_order))
+            result.append(
+                SortField(column=dotted, transform=transform, direction=direction, null_order=null_order)
+            )
         return result
 
     def properties(self) -> dict[str, str]:
@@ -560,15 +578,20 @@ class _TemplateReader:
         dotted = raw["column"]
         t = self.reference(columns, dotted, ("freshness", "column"), "freshness")
         if t is not None and t.name not in TEMPORAL_TYPES:
-            self.error(("freshness", "column"), f"freshness column '{dotted}' is a {t}: use a date or timestamp column")
+            self.error(
+                ("freshness", "column"),
+                f"freshness column '{dotted}' is a {t}: use a date or timestamp column",
+            )
         warn, fail = raw.get("warn_after"), raw.get("fail_after")
         valid = re.compile(r"^[1-9][0-9]*[mhd]$")
-        if isinstance(warn, str) and isinstance(fail, str) and valid.match(warn) and valid.match(fail):
-            if _duration_seconds(warn) >= _duration_seconds(fail):
-                self.error(
-                    ("freshness", "warn_after"),
-                    f"freshness warn_after {warn} must be shorter than fail_after {fail}",
-                )
+        durations_valid = (
+            isinstance(warn, str) and isinstance(fail, str) and valid.match(warn) and valid.match(fail)
+        )
+        if durations_valid and _duration_seconds(warn) >= _duration_seconds(fail):
+            self.error(
+                ("freshness", "warn_after"),
+                f"freshness warn_after {warn} must be shorter than fail_after {fail}",
+            )
         if not isinstance(fail, str):
             return None
         return Freshness(column=dotted, fail_after=fail, warn_after=warn if isinstance(warn, str) else None)

@@ -82,7 +82,9 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
         if text is None:
             text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Diagnostic(str(path), 1, 1, f"the file is not UTF-8 text ({exc.reason}): save it as UTF-8")]
+        return None, [
+            Diagnostic(str(path), 1, 1, f"the file is not UTF-8 text ({exc.reason}): save it as UTF-8")
+        ]
     except OSError as exc:
         return None, [Diagnostic(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}")]
     doc = SourceDocument(path=path, data=None)
@@ -105,13 +107,21 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
     if not nodes:
         return None, [
             Diagnostic(
-                str(path), 1, 1, "the file is empty: a template needs at least 'name', 'namespace' and 'columns'"
+                str(path),
+                1,
+                1,
+                "the file is empty: a template needs at least 'name', 'namespace' and 'columns'",
             )
         ]
     if len(nodes) > 1:
         line, column = _mark(nodes[1])
         return None, [
-            Diagnostic(str(path), line, column, "a template holds one YAML document: remove the second '---' document")
+            Diagnostic(
+                str(path),
+                line,
+                column,
+                "a template holds one YAML document: remove the second '---' document",
+            )
         ]
     root = nodes[0]
     if not isinstance(root, yaml.MappingNode):
@@ -119,7 +129,10 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
         found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         return None, [
             Diagnostic(
-                str(path), line, column, f"a template must be a mapping of keys (name, namespace, columns, ...), found {found}"
+                str(path),
+                line,
+                column,
+                f"a template must be a mapping of keys (name, namespace, columns, ...), found {found}",
             )
         ]
     constructor = yaml.SafeLoader("")

@@ -161,14 +161,18 @@ class _Parser:
             wanted = f" (expected {expected!r})" if expected else ""
             raise TypeSyntaxError(f"type {self.text!r} ends too early{wanted}", len(self.text))
         if expected is not None and token[1] != expected:
-            raise TypeSyntaxError(f"expected {expected!r} but found {token[1]!r} in type {self.text!r}", token[2])
+            raise TypeSyntaxError(
+                f"expected {expected!r} but found {token[1]!r} in type {self.text!r}", token[2]
+            )
         self.index += 1
         return token
 
     def integer(self, what: str) -> int:
         kind, value, offset = self.take()
         if kind != "int":
-            raise TypeSyntaxError(f"{what} must be a whole number, found {value!r} in type {self.text!r}", offset)
+            raise TypeSyntaxError(
+                f"{what} must be a whole number, found {value!r} in type {self.text!r}", offset
+            )
         if len(value) > 1 and value.startswith("0"):
             raise TypeSyntaxError(f"{what} {value!r} has a leading zero in type {self.text!r}", offset)
         return int(value)
@@ -228,7 +232,9 @@ class _Parser:
             while True:
                 name_kind, name, name_offset = self.take()
                 if name_kind != "word":
-                    raise TypeSyntaxError(f"expected a field name but found {name!r} in {self.text!r}", name_offset)
+                    raise TypeSyntaxError(
+                        f"expected a field name but found {name!r} in {self.text!r}", name_offset
+                    )
                 if name.lower() in seen:
                     raise TypeSyntaxError(
                         f"duplicate struct field {name!r} (same as {seen[name.lower()]!r} ignoring case) "
