@@ -32,7 +32,7 @@ venv: $(STAMP)
 $(CHECKOV_VENV)/.installed:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov>=3.2'
+	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov==3.3.30'
 	touch $@
 
 checkov-venv: $(CHECKOV_VENV)/.installed
