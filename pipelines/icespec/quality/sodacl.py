@@ -1,0 +1,313 @@
+"""SodaCL generated from a TableSpec, merged with the hand-written extras in quality/soda_checks/<table>.yaml.
+
+Every generated check carries a unique `name:`; results are matched back to the check (and to its
+kind and column) by that name. Extras keep whatever name Soda gives them and have the kind "extra".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from icespec.quality.dialects import DUCKDB, Dialect
+from icespec.spec import Column, TableSpec
+
+# The environment variable naming the folder of hand-written SodaCL extras.
+EXTRAS_ENV = "ICESPEC_SODA_CHECKS"
+DEFAULT_EXTRAS_DIR = "quality/soda_checks"
+
+CHECK_KINDS = (
+    "row_count",
+    "schema",
+    "missing",
+    "duplicate",
+    "accepted_values",
+    "min",
+    "max",
+    "regex",
+    "max_length",
+    "freshness",
+    "extra",
+)
+
+
+class QualityConfigError(ValueError):
+    """A hand-written extras file or a quality setting is wrong; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class GeneratedCheck:
+    """One SodaCL check and what it is about, so a result can say which rule of the template failed."""
+
+    name: str  # unique in the table; Soda reports results under it
+    kind: str  # one of CHECK_KINDS
+    column: str | None  # dotted column path, or None for table-level checks
+    entry: Any  # the SodaCL list entry: a string or a one-key mapping
+    source: str = "template"  # "template" or the extras file path
+
+    @property
+    def key(self) -> str:
+        """A stable identifier, usable as a Dagster check name: [a-z0-9_], unique within the table."""
+        if self.kind == "extra":
+            return f"extra_{slug(self.name)}"
+        return slug(f"{self.kind}_{self.column}") if self.column else self.kind
+
+
+@dataclass(frozen=True)
+class CheckSuite:
+    """All checks of one table: generated from the spec, then the hand-written extras."""
+
+    spec: TableSpec
+    dialect: Dialect
+    checks: tuple[GeneratedCheck, ...]
+    extras_path: str | None = None
+    dataset: str = field(default="")
+
+    def by_name(self, name: str) -> GeneratedCheck | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_sodacl(self) -> str:
+        return render(self)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", text.lower())).strip("_") or "check"
+
+
+def _duration(text: str) -> str:
+    return text  # the template's 30m / 6h / 1d are SodaCL durations as they are
+
+
+def _walk_paths(
+    columns: tuple[Column, ...], parents: tuple[Column, ...] = ()
+) -> Iterator[tuple[str, Column, tuple]]:
+    """(dotted path, column, its enclosing struct columns) for every column and struct field."""
+    for column in columns:
+        path = ".".join([*(p.name for p in parents), column.name])
+        yield path, column, parents
+        if column.fields:
+            yield from _walk_paths(column.fields, (*parents, column))
+
+
+def _failed_rows(name: str, condition: str) -> dict[str, Any]:
+    return {"failed rows": {"name": name, "fail condition": condition}}
+
+
+def _value_checks(
+    path: str, column: Column, nested: tuple[Column, ...], dialect: Dialect
+) -> list[GeneratedCheck]:
+    """accepted_values, min, max, regex, max_length: invalid_count on top-level columns (Soda's validity
+    machinery, with failed-row samples); a failed-rows condition on struct fields, which Soda cannot name."""
+    checks = column.checks
+    result: list[GeneratedCheck] = []
+    specs: list[tuple[str, str, str, Any]] = []  # kind, readable rule, Soda validity key, value
+    if "accepted_values" in checks:
+        values = list(checks["accepted_values"])
+        specs.append(("accepted_values", f"is one of {', '.join(map(str, values))}", "valid values", values))
+    if "min" in checks:
+        specs.append(("min", f"is at least {checks['min']}", "valid min", checks["min"]))
+    if "max" in checks:
+        specs.append(("max", f"is at most {checks['max']}", "valid max", checks["max"]))
+    if "regex" in checks:
+        specs.append(("regex", f"matches /{checks['regex']}/", "valid regex", checks["regex"]))
+    if "max_length" in checks:
+        specs.append(
+            (
+                "max_length",
+                f"has at most {checks['max_length']} characters",
+                "valid max length",
+                checks["max_length"],
+            )
+        )
+    for kind, rule, soda_key, value in specs:
+        name = f"{path} {rule}"
+        if not nested:
+            entry = {f"invalid_count({path}) = 0": {"name": name, soda_key: value}}
+        else:
+            violated = {
+                "accepted_values": lambda v: f"{path} NOT IN ({', '.join(dialect.literal(x) for x in v)})",
+                "min": lambda v: f"{path} < {dialect.literal(v)}",
+                "max": lambda v: f"{path} > {dialect.literal(v)}",
+                "regex": lambda v: f"NOT {dialect.regex_matches(path, v)}",
+                "max_length": lambda v: f"{dialect.length(path)} > {int(v)}",
+            }[kind](value)
+            entry = _failed_rows(name, f"{path} IS NOT NULL AND {violated}")
+        result.append(GeneratedCheck(name, kind, path, entry))
+    return result
+
+
+def generate_checks(spec: TableSpec, dialect: Dialect = DUCKDB) -> list[GeneratedCheck]:
+    """The checks the template implies, in a stable order."""
+    checks: list[GeneratedCheck] = []
+    if not spec.allow_empty:
+        checks.append(
+            GeneratedCheck("table has rows", "row_count", None, {"row_count > 0": {"name": "table has rows"}})
+        )
+    expected = {c.name: dialect.type_name(c.iceberg_type) for c in spec.columns}
+    checks.append(
+        GeneratedCheck(
+            "schema matches the template",
+            "schema",
+            None,
+            {
+                "schema": {
+                    "name": "schema matches the template",
+                    "fail": {"when mismatching columns": expected},
+                }
+            },
+        )
+    )
+    for path, column, parents in _walk_paths(spec.columns):
+        if column.required:
+            name = f"{path} is never null"
+            if not parents:
+                entry: Any = {f"missing_count({path}) = 0": {"name": name}}
+            else:
+                # A required struct field may be null only when a struct around it is null.
+                present = " AND ".join(
+                    f"{'.'.join(p.name for p in parents[: i + 1])} IS NOT NULL" for i in range(len(parents))
+                )
+                entry = _failed_rows(name, f"{present} AND {path} IS NULL")
+            checks.append(GeneratedCheck(name, "missing", path, entry))
+        checks.extend(_value_checks(path, column, parents, dialect))
+    if spec.identifier_fields:
+        keys = list(spec.identifier_fields)
+        name = f"({', '.join(keys)}) is unique" if len(keys) > 1 else f"{keys[0]} is unique"
+        if all("." not in k for k in keys):
+            entry = {f"duplicate_count({', '.join(keys)}) = 0": {"name": name}}
+        else:
+            # Soda's duplicate_count takes column names only; struct fields need a query of our own.
+            aliases = ", ".join(f"{k} AS {slug(k)}" for k in keys)
+            entry = {
+                "failed rows": {
+                    "name": name,
+                    "fail query": f"SELECT {aliases}, COUNT(*) AS copies FROM {spec.name} "
+                    f"GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1",
+                }
+            }
+        checks.append(GeneratedCheck(name, "duplicate", ",".join(keys), entry))
+    if spec.freshness:
+        fresh = spec.freshness
+        name = f"{fresh.column} is fresh"
+        config: dict[str, Any] = {"name": name}
+        if fresh.warn_after:
+            config["warn"] = f"when > {_duration(fresh.warn_after)}"
+        config["fail"] = f"when > {_duration(fresh.fail_after)}"
+        checks.append(GeneratedCheck(name, "freshness", fresh.column, {f"freshness({fresh.column})": config}))
+    return checks
+
+
+def extras_path(spec: TableSpec, extras_dir: str | Path | None) -> Path | None:
+    if extras_dir is None:
+        return None
+    for suffix in (".yaml", ".yml"):
+        candidate = Path(extras_dir) / f"{spec.name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _entry_name(entry: Any) -> str:
+    """The name Soda reports for a check: its `name:` or else its first line."""
+    if isinstance(entry, dict):
+        (line, config), *_ = entry.items()
+        if isinstance(config, dict) and isinstance(config.get("name"), str):
+            return config["name"]
+        if line == "schema":
+            return "Schema Check"
+        return str(line)
+    return str(entry)
+
+
+def load_extras(spec: TableSpec, path: Path) -> list[GeneratedCheck]:
+    """Read hand-written SodaCL for `spec`: only `checks for <table>` sections, each a list of checks."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise QualityConfigError(
+            f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}): fix the syntax"
+        ) from exc
+    except OSError as exc:
+        raise QualityConfigError(f"{path}: cannot read the file: {exc.strerror}") from exc
+    if document is None:
+        return []
+    header = f"checks for {spec.name}"
+    if not isinstance(document, dict):
+        raise QualityConfigError(
+            f"{path}: expected a mapping with the key '{header}:', found {type(document).__name__}"
+        )
+    extras: list[GeneratedCheck] = []
+    for key, entries in document.items():
+        if key != header:
+            raise QualityConfigError(
+                f"{path}: unexpected section '{key}': this file holds extra checks for table '{spec.name}' only; "
+                f"put them under '{header}:'"
+            )
+        if not isinstance(entries, list):
+            raise QualityConfigError(f"{path}: '{header}' must be a list of SodaCL checks")
+        for index, entry in enumerate(entries, start=1):
+            valid = isinstance(entry, str) or (isinstance(entry, dict) and len(entry) == 1)
+            if not valid:
+                raise QualityConfigError(
+                    f"{path}: check {index} under '{header}' must be a SodaCL check line or a one-key mapping"
+                )
+            extras.append(GeneratedCheck(_entry_name(entry), "extra", None, entry, source=str(path)))
+    return extras
+
+
+def build_suite(
+    spec: TableSpec, dialect: Dialect = DUCKDB, extras_dir: str | Path | None = None
+) -> CheckSuite:
+    """Generated checks plus extras; a name used twice is an error (results are matched by name)."""
+    checks = generate_checks(spec, dialect)
+    path = extras_path(spec, extras_dir)
+    if path is not None:
+        checks.extend(load_extras(spec, path))
+    seen: dict[str, GeneratedCheck] = {}
+    keys: dict[str, GeneratedCheck] = {}
+    for check in checks:
+        if check.name in seen or check.key in keys:
+            other = seen.get(check.name) or keys[check.key]
+            raise QualityConfigError(
+                f"{check.source}: check name '{check.name}' is already used by a check from {other.source}: "
+                "give the hand-written check a different 'name:'"
+            )
+        seen[check.name] = check
+        keys[check.key] = check
+    return CheckSuite(spec, dialect, tuple(checks), str(path) if path else None, dataset=spec.name)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def render(suite: CheckSuite) -> str:
+    """The SodaCL document Soda runs: one `checks for <table>` section."""
+    generated = [c.entry for c in suite.checks if c.source == "template"]
+    extras = [c.entry for c in suite.checks if c.source != "template"]
+    header = f"checks for {suite.dataset}"
+    text = (
+        f"# Generated by icespec from {suite.spec.source_path or suite.spec.name} ({suite.dialect.name}); "
+        "do not edit — change the template\n"
+    )
+    text += yaml.dump({header: generated}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    if extras:
+        # The extras continue the same list (PyYAML writes block sequences unindented under a key).
+        text += f"# Hand-written extras from {suite.extras_path}\n"
+        text += yaml.dump(extras, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return text
