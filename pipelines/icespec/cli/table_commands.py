@@ -1,0 +1,182 @@
+"""`icespec plan`, `icespec apply` and `icespec write`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from icespec.cli import UsageError
+from icespec.spec import load_specs
+
+WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    plan = subparsers.add_parser(
+        "plan",
+        help="compare every template with the live catalog; exit 0 no changes, 2 changes, 1 error",
+        description="Show what `icespec apply` would change, per table. Exit codes follow "
+        "`terraform plan -detailed-exitcode`: 0 nothing to do, 2 changes pending, 1 error.",
+    )
+    plan.add_argument("tables", nargs="*", help="only these tables (name or namespace.name)")
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.set_defaults(handler=run_plan)
+
+    apply = subparsers.add_parser(
+        "apply",
+        help="create and evolve tables to match the templates (one transaction per table)",
+        description="Apply the plan table by table, each table's changes in one Iceberg transaction. "
+        "Breaking changes are refused unless --allow-breaking.",
+    )
+    apply.add_argument("tables", nargs="*", help="only these tables (name or namespace.name)")
+    apply.add_argument("--allow-breaking", action="store_true", help="also apply BREAKING changes")
+    apply.add_argument("--json", action="store_true", help="print one JSON object")
+    apply.set_defaults(handler=run_apply)
+
+    write = subparsers.add_parser(
+        "write",
+        help="write a Parquet/CSV/JSON-lines file into a table (checked against its template)",
+    )
+    write.add_argument("table", help="table name or namespace.name")
+    write.add_argument("file", help="a .parquet, .csv or .jsonl/.json file")
+    write.add_argument("--mode", choices=WRITE_MODES, default="append")
+    write.set_defaults(handler=run_write)
+
+
+def _settings_and_catalog():
+    from icespec.catalogs import Settings, SettingsError, open_catalog
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    if settings.backend not in ("local", "aws-glue", "aws-nessie"):
+        raise UsageError(
+            f"ICESPEC_BACKEND={settings.backend} is not handled by plan/apply (see its own commands)"
+        )
+    return settings, open_catalog(settings)
+
+
+def _select(specs: list, names: list[str]) -> list:
+    if not names:
+        return specs
+    chosen = [s for s in specs if s.name in names or s.full_name in names]
+    unknown = set(names) - {s.name for s in chosen} - {s.full_name for s in chosen}
+    if unknown:
+        raise UsageError(f"no template for table(s): {', '.join(sorted(unknown))}")
+    return chosen
+
+
+def _marker(change: Any) -> str:
+    if change.breaking:
+        return "!"
+    return "+" if change.kind in ("create_table", "add_column", "add_partition_field") else "~"
+
+
+def _where(spec: Any, change: Any) -> str:
+    return (
+        f"  [{Path(spec.source_path).name}:{change.yaml_line}]"
+        if spec.source_path and change.yaml_line
+        else ""
+    )
+
+
+def print_plans(plans: list) -> None:
+    for plan in plans:
+        if not plan.has_changes:
+            continue
+        print(f"{plan.spec.full_name}  ({plan.spec.source_path})")
+        for change in plan.changes:
+            print(f"  {_marker(change)} {change.message}{_where(plan.spec, change)}")
+        print()
+    created = sum(1 for p in plans if not p.exists)
+    changed = sum(1 for p in plans if p.exists and p.has_changes)
+    breaking = sum(1 for p in plans if p.has_breaking)
+    unchanged = len(plans) - created - changed
+    if not created and not changed:
+        print(f"No changes: {len(plans)} table(s) match their templates.")
+        return
+    print(
+        f"Plan: {created} to create, {changed} to change ({breaking} with BREAKING changes), {unchanged} unchanged."
+    )
+    if breaking:
+        print("BREAKING changes are refused by `icespec apply` unless --allow-breaking.")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from icespec.tables.plan import plan_tables
+
+    specs = _select(load_specs([args.templates]), args.tables)
+    _, catalog = _settings_and_catalog()
+    plans = plan_tables(specs, catalog)
+    if args.json:
+        json.dump({"tables": [p.to_dict() for p in plans]}, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print_plans(plans)
+    return 2 if any(p.has_changes for p in plans) else 0
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from icespec.tables.apply import ApplyError, apply_plan
+    from icespec.tables.plan import plan_tables
+
+    specs = _select(load_specs([args.templates]), args.tables)
+    settings, catalog = _settings_and_catalog()
+    plans = plan_tables(specs, catalog)
+    try:
+        results = apply_plan(plans, catalog, allow_breaking=args.allow_breaking, settings=settings)
+    except ApplyError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        json.dump({"tables": [r.to_dict() for r in results]}, sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    for result in results:
+        print(f"{result.spec.full_name}: {result.action}")
+        for change in result.changes:
+            print(f"  {_marker(change)} {change.message}")
+    counts = {a: sum(1 for r in results if r.action == a) for a in ("created", "updated", "unchanged")}
+    print(
+        f"Apply complete: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
+    )
+    return 0
+
+
+def _read_file(path: Path):
+    import pyarrow.csv
+    import pyarrow.json
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pq.read_table(path)
+    if suffix == ".csv":
+        return pyarrow.csv.read_csv(path)
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return pyarrow.json.read_json(path)
+    raise UsageError(f"{path}: unsupported file type {suffix!r} (use .parquet, .csv or .jsonl)")
+
+
+def run_write(args: argparse.Namespace) -> int:
+    from icespec.tables.plan import load_live_table
+    from icespec.tables.writers import WriteError, write_table
+
+    specs = _select(load_specs([args.templates]), [args.table])
+    spec = specs[0]
+    _, catalog = _settings_and_catalog()
+    table = load_live_table(catalog, spec)
+    if table is None:
+        raise UsageError(f"table {spec.full_name} does not exist yet; run `icespec apply` first")
+    data = _read_file(Path(args.file))
+    try:
+        result = write_table(table, spec, data, args.mode)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from None
+    print(result.describe())
+    return 0

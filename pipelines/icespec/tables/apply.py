@@ -1,0 +1,320 @@
+"""`apply`: make every live table match its template, one Iceberg transaction per table.
+
+- A new table is created with a create-table transaction, then `update_spec()` and
+  `update_sort_order()` (so field ids equal `icespec.schema.iceberg_schema`).
+- An existing table gets all of its changes in one transaction: all or nothing.
+- Breaking changes are refused (nothing is changed anywhere) unless `allow_breaking`.
+- A table holding data is never dropped or recreated. Changes that would make existing rows
+  invalid (a new required column, `required` on a column holding nulls) are refused even with
+  `allow_breaking`; an incompatible type change with `allow_breaking` drops the column's data
+  explicitly and adds the column again with the new type.
+- On aws-glue, each table's column Lake Formation tags are assigned after its commit
+  (`icespec.governance.lakeformation.apply_column_tags`, when that module is installed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.table.sorting import NullOrder
+from pyiceberg.transforms import parse_transform
+
+from icespec.schema import iceberg_schema, table_properties
+from icespec.spec import TableSpec
+from icespec.tables.diff import (
+    COMMENT_PROPERTY,
+    FORMAT_VERSION,
+    MANAGED_PROPERTIES_KEY,
+    Change,
+    TablePlan,
+    diff_table,
+)
+from icespec.tables.plan import load_live_table
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table, Transaction
+
+    from icespec.catalogs import Settings
+
+COMMIT_ATTEMPTS = 4
+
+
+class ApplyError(Exception):
+    """A change cannot be applied; nothing was changed for the table named in the message."""
+
+
+class BreakingChangesRefused(ApplyError):
+    def __init__(self, plans: list[TablePlan]):
+        self.plans = plans
+        lines = [
+            f"  {p.spec.full_name} ({p.spec.source_path}): {c.message}"
+            for p in plans
+            for c in p.breaking_changes
+        ]
+        super().__init__(
+            "breaking changes refused (re-run with --allow-breaking to apply them); nothing was changed:\n"
+            + "\n".join(lines)
+        )
+
+
+@dataclass
+class ApplyResult:
+    spec: TableSpec
+    action: str  # created | updated | unchanged
+    changes: tuple[Change, ...] = ()
+    governance: Any = None  # what the governance hook returned (aws-glue)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.spec.full_name,
+            "action": self.action,
+            "changes": [c.to_dict() for c in self.changes],
+            "notes": self.notes,
+        }
+
+
+def _path(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
+
+
+def _null_order(text: str) -> NullOrder:
+    return NullOrder.NULLS_FIRST if text == "nulls_first" else NullOrder.NULLS_LAST
+
+
+def _managed_properties(spec: TableSpec) -> dict[str, str]:
+    """Everything apply writes into table properties for this template."""
+    props = {k: v for k, v in table_properties(spec).items() if k != FORMAT_VERSION}
+    if spec.description:
+        props[COMMENT_PROPERTY] = spec.description
+    props[MANAGED_PROPERTIES_KEY] = ",".join(sorted(k for k in table_properties(spec) if k != FORMAT_VERSION))
+    return props
+
+
+def _row_count(table: Table) -> int:
+    snapshot = table.current_snapshot()
+    if snapshot is None or snapshot.summary is None:
+        return 0
+    return int(snapshot.summary.get("total-records", "0") or 0)
+
+
+def _check_data_safety(plan: TablePlan, table: Table) -> None:
+    """Refuse changes that would make rows already in the table invalid."""
+    rows = _row_count(table)
+    if not rows:
+        return
+    name = plan.spec.full_name
+    for change in plan.changes:
+        if change.kind == "add_column" and change.breaking:
+            raise ApplyError(
+                f"{name}: cannot add required column '{change.path}' to a table holding {rows} rows; "
+                "add it optional, backfill it, then make it required"
+            )
+        if change.kind == "make_required":
+            if "." in change.path:
+                raise ApplyError(
+                    f"{name}: cannot make nested '{change.path}' required on a table holding data"
+                )
+            column = table.scan(selected_fields=(change.path,)).to_arrow().column(change.path)
+            nulls = column.null_count
+            if nulls:
+                raise ApplyError(
+                    f"{name}: cannot make '{change.path}' required: {nulls} existing rows are null"
+                )
+        if change.kind == "incompatible_type" and change.path.rsplit(".", 1)[-1] in (
+            "element",
+            "key",
+            "value",
+        ):
+            raise ApplyError(
+                f"{name}: cannot change the type of '{change.path}' in place; add a new column instead"
+            )
+
+
+def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
+    changes = [c for c in plan.changes]
+    expected = iceberg_schema(plan.spec)
+    # Renames first, one update each, so a renamed parent is visible to its renamed children.
+    for change in changes:
+        if change.kind == "rename_column":
+            with tx.update_schema() as update:
+                update.rename_column(_path(change.before), change.path.rsplit(".", 1)[-1])
+    schema_kinds = {"add_column", "promote_type", "make_optional", "update_doc", "drop_column",
+                    "incompatible_type", "make_required", "set_identifier_fields"}  # fmt: skip
+    body = [c for c in changes if c.kind in schema_kinds and (c.kind != "update_doc" or c.path)]
+    if body:
+        with tx.update_schema(allow_incompatible_changes=plan.has_breaking) as update:
+            for change in body:
+                if change.kind in ("drop_column", "incompatible_type"):
+                    update.delete_column(_path(change.path))
+                elif change.kind == "add_column":
+                    new_field = expected.find_field(change.path)
+                    update.add_column(
+                        _path(change.path), new_field.field_type, new_field.doc, new_field.required
+                    )
+                elif change.kind == "promote_type":
+                    update.update_column(
+                        _path(change.path), field_type=expected.find_field(change.path).field_type
+                    )
+                elif change.kind == "make_optional":
+                    update.make_column_optional(_path(change.path))
+                elif change.kind == "make_required":
+                    update.update_column(_path(change.path), required=True)
+                elif change.kind == "update_doc":
+                    update.update_column(_path(change.path), doc=change.after or "")
+                elif change.kind == "set_identifier_fields":
+                    update.set_identifier_fields(*change.after)
+    retyped = [c for c in changes if c.kind == "incompatible_type"]
+    if retyped:  # only with allow_breaking: the old column's data is dropped, explicitly
+        with tx.update_schema(allow_incompatible_changes=True) as update:
+            for change in retyped:
+                new_field = expected.find_field(change.path)
+                update.add_column(_path(change.path), new_field.field_type, new_field.doc, new_field.required)
+
+
+def _apply_partition_spec(tx: Transaction, changes: list[Change]) -> None:
+    spec_changes = [c for c in changes if c.kind.endswith("_partition_field")]
+    if not spec_changes:
+        return
+    with tx.update_spec() as update:
+        for change in spec_changes:
+            if change.kind == "remove_partition_field":
+                update.remove_field(change.path)
+            elif change.kind == "add_partition_field":
+                update.add_field(
+                    change.after["column"], parse_transform(change.after["transform"]), change.path
+                )
+            elif change.kind == "rename_partition_field":
+                update.rename_field(change.before, change.after)
+
+
+def _apply_sort_order(tx: Transaction, spec: TableSpec) -> None:
+    with tx.update_sort_order() as update:
+        for s in spec.sort_order:
+            add = update.asc if s.direction == "asc" else update.desc
+            add(s.column, parse_transform(s.transform), _null_order(s.null_order))
+
+
+def _apply_properties(tx: Transaction, plan: TablePlan, table: Table) -> None:
+    kinds = {c.kind for c in plan.changes}
+    version = next((c for c in plan.changes if c.kind == "set_property" and c.path == FORMAT_VERSION), None)
+    if version is not None:
+        tx.upgrade_table_version(int(version.after))
+    if kinds & {"set_property", "remove_property"} or any(
+        c.kind == "update_doc" and not c.path for c in plan.changes
+    ):
+        wanted = _managed_properties(plan.spec)
+        changed = {k: v for k, v in wanted.items() if table.properties.get(k) != v}
+        if changed:
+            tx.set_properties(changed)
+        removed = [c.path for c in plan.changes if c.kind == "remove_property"]
+        if not plan.spec.description and table.properties.get(COMMENT_PROPERTY):
+            removed.append(COMMENT_PROPERTY)
+        if removed:
+            tx.remove_properties(*removed)
+
+
+def create_table(catalog: Catalog, spec: TableSpec) -> Table:
+    """Create the table in one create-table transaction (schema, partition spec, sort order, properties)."""
+    catalog.create_namespace_if_not_exists(spec.namespace)
+    properties = _managed_properties(spec)
+    if FORMAT_VERSION in spec.properties:
+        properties[FORMAT_VERSION] = spec.properties[FORMAT_VERSION]
+    with catalog.create_table_transaction(
+        spec.identifier, schema=iceberg_schema(spec), properties=properties
+    ) as tx:
+        if spec.partition_spec:
+            with tx.update_spec() as update:
+                for p in spec.partition_spec:
+                    update.add_field(p.column, parse_transform(p.transform), p.name)
+        if spec.sort_order:
+            _apply_sort_order(tx, spec)
+    return catalog.load_table(spec.identifier)
+
+
+def update_table(table: Table, plan: TablePlan) -> Table:
+    """All of one table's changes in one transaction."""
+    tx = table.transaction()
+    _apply_schema(tx, plan)
+    _apply_partition_spec(tx, list(plan.changes))
+    if any(c.kind in ("add_sort_field", "replace_sort_order") for c in plan.changes):
+        _apply_sort_order(tx, plan.spec)
+    _apply_properties(tx, plan, table)
+    return tx.commit_transaction()
+
+
+GovernanceHook = Callable[..., Any]
+
+
+def governance_hook(settings: Settings | None) -> GovernanceHook | None:
+    """The Lake Formation column-tag step on aws-glue, when its module is installed."""
+    if settings is None or settings.backend != "aws-glue":
+        return None
+    if importlib.util.find_spec("icespec.governance") is None:
+        return None
+    if importlib.util.find_spec("icespec.governance.lakeformation") is None:
+        return None
+    return importlib.import_module("icespec.governance.lakeformation").apply_column_tags
+
+
+def apply_table(
+    spec: TableSpec, catalog: Catalog, *, allow_breaking: bool = False, settings: Settings | None = None
+) -> ApplyResult:
+    """Bring one table in line with its template; retries when another writer commits first."""
+    for attempt in range(COMMIT_ATTEMPTS):
+        table = load_live_table(catalog, spec)
+        plan = diff_table(spec, table)
+        if plan.has_breaking and not allow_breaking:
+            raise BreakingChangesRefused([plan])
+        try:
+            if table is None:
+                create_table(catalog, spec)
+                result = ApplyResult(spec, "created", plan.changes)
+            elif not plan.has_changes:
+                result = ApplyResult(spec, "unchanged")
+            else:
+                _check_data_safety(plan, table)
+                update_table(table, plan)
+                result = ApplyResult(spec, "updated", plan.changes)
+        except CommitFailedException:
+            if attempt == COMMIT_ATTEMPTS - 1:
+                raise
+            continue  # someone else committed: re-read, re-diff, retry
+        hook = governance_hook(settings)
+        if hook is not None:
+            result.governance = hook(spec=spec, settings=settings, catalog=catalog)
+        return result
+    raise AssertionError("unreachable")
+
+
+def apply_plan(
+    plans: Iterable[TablePlan],
+    catalog: Catalog,
+    *,
+    allow_breaking: bool = False,
+    settings: Settings | None = None,
+) -> list[ApplyResult]:
+    """Apply plans table by table. Breaking changes anywhere refuse the whole run up front."""
+    plans = list(plans)
+    breaking = [p for p in plans if p.has_breaking]
+    if breaking and not allow_breaking:
+        raise BreakingChangesRefused(breaking)
+    return [apply_table(p.spec, catalog, allow_breaking=allow_breaking, settings=settings) for p in plans]
+
+
+def apply_specs(
+    specs: Iterable[TableSpec],
+    catalog: Catalog,
+    *,
+    allow_breaking: bool = False,
+    settings: Settings | None = None,
+) -> list[ApplyResult]:
+    from icespec.tables.plan import plan_tables
+
+    return apply_plan(plan_tables(specs, catalog), catalog, allow_breaking=allow_breaking, settings=settings)
