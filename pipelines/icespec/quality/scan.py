@@ -152,7 +152,9 @@ class _SafeSampler(Sampler):
 
     def __init__(self, allowed: set[str]):
         self.allowed = allowed
-        self.samples: dict[str, FailedRowsSample] = {}
+        # Keyed by the SampleRef handed back to Soda: Soda's own check_name is the SodaCL line, which
+        # two checks can share ("failed rows"), while each check keeps its own SampleRef.
+        self.samples: dict[int, FailedRowsSample] = {}
 
     def store_sample(self, sample_context: Any) -> SampleRef:
         sample = sample_context.sample
@@ -161,13 +163,7 @@ class _SafeSampler(Sampler):
         keep = [i for i, n in enumerate(names) if n in self.allowed]
         rows = tuple(tuple(row[i] for i in keep) for row in list(sample.get_rows())[:SAMPLE_ROWS])
         total = sample.get_rows_count()
-        self.samples[sample_context.check_name] = FailedRowsSample(
-            columns=tuple(names[i] for i in keep),
-            rows=rows,
-            total_rows=total,
-            hidden_columns=tuple(n for n in names if n not in self.allowed),
-        )
-        return SampleRef(
+        reference = SampleRef(
             name=sample_context.sample_name,
             schema=schema,
             total_row_count=total,
@@ -175,6 +171,20 @@ class _SafeSampler(Sampler):
             type=SampleRef.TYPE_NOT_PERSISTED,
             message="kept in the icespec scan result (restricted and pii columns removed)",
         )
+        self.samples[id(reference)] = FailedRowsSample(
+            columns=tuple(names[i] for i in keep),
+            rows=rows,
+            total_rows=total,
+            hidden_columns=tuple(n for n in names if n not in self.allowed),
+        )
+        return reference
+
+    def samples_by_check_name(self, scan: Any) -> dict[str, FailedRowsSample]:
+        return {
+            check.name: self.samples[id(check.failed_rows_sample_ref)]
+            for check in scan.get_checks_warn_or_fail()
+            if check.failed_rows_sample_ref is not None and id(check.failed_rows_sample_ref) in self.samples
+        }
 
 
 def _sodacl_of(check: GeneratedCheck) -> str:
@@ -274,7 +284,7 @@ def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int
     soda_results = {c.get("name"): c for c in scan.get_scan_results().get("checks", [])}
     error_logs = tuple(str(log.message) for log in scan.get_error_logs())
     checks: list[CheckResult] = []
-    matched: set[str] = set()
+    samples = sampler.samples_by_check_name(scan)
     for generated in suite.checks:
         raw = soda_results.get(generated.name)
         if raw is None:
@@ -292,10 +302,9 @@ def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int
                 )
             )
             continue
-        matched.add(generated.name)
         outcome = raw.get("outcome") or "error"
         message, metrics = _describe(generated, raw, outcome)
-        sample = sampler.samples.get(generated.name)
+        sample = samples.get(generated.name)
         if sample is not None:
             metrics["failed_rows"] = sample.total_rows
         checks.append(
