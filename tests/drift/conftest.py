@@ -1,4 +1,4 @@
-"""Fixtures for drift and alerts: a Slack stand-in on 127.0.0.1 and AWS credentials for moto."""
+"""Fixtures for drift and alerts: a Slack stand-in on 127.0.0.1, AWS credentials for moto, a lakehouse."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table
+
+from icespec.catalogs import Settings, open_catalog
+from icespec.spec import TableSpec, load_specs
+from icespec.tables.apply import apply_specs
 
 
 @dataclass
@@ -101,3 +108,30 @@ def aws_env(moto_endpoint: str) -> Iterator[dict[str, str]]:
         }.items():
             patch.setenv(key, value)
         yield {"endpoint": moto_endpoint, "region": "us-east-1"}
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO_ROOT / "table-templates"
+
+
+@dataclass
+class Lakehouse:
+    settings: Settings
+    catalog: Catalog
+    specs: list[TableSpec]
+
+    def spec(self, name: str) -> TableSpec:
+        return next(s for s in self.specs if s.name == name)
+
+    def table(self, name: str) -> Table:
+        return self.catalog.load_table(self.spec(name).identifier)
+
+
+@pytest.fixture()
+def lakehouse(tmp_path: Path) -> Lakehouse:
+    """A fresh embedded lakehouse (SQLite catalog) with the four example tables applied."""
+    settings = Settings.from_env({"ICESPEC_LAKEHOUSE_DIR": str(tmp_path / "lakehouse")})
+    catalog = open_catalog(settings)
+    specs = load_specs([EXAMPLES])
+    apply_specs(specs, catalog, settings=settings)
+    return Lakehouse(settings, catalog, specs)

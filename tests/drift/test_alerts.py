@@ -28,8 +28,8 @@ def drift_alert(changes: int = 3, table: str = "sales.orders") -> Alert:
         AlertChange(
             "drop_column",
             "coupon_code",
-            None,
             "string",
+            None,
             "live column 'coupon_code' is not in the template",
             True,
             "table-templates/orders.yaml:7",
@@ -37,8 +37,8 @@ def drift_alert(changes: int = 3, table: str = "sales.orders") -> Alert:
         AlertChange(
             "set_property",
             "write.format.default",
-            "parquet",
             "avro",
+            "parquet",
             "property 'write.format.default' is 'avro' live, template says 'parquet'",
             False,
             "table-templates/orders.yaml:60",
@@ -46,8 +46,8 @@ def drift_alert(changes: int = 3, table: str = "sales.orders") -> Alert:
         AlertChange(
             "add_partition_field",
             "order_date_month",
-            {"column": "order_date", "transform": "month"},
             None,
+            {"column": "order_date", "transform": "month"},
             "partition field 'order_date_month' <missing> & differs",
             False,
             "table-templates/orders.yaml:52",
@@ -94,9 +94,9 @@ def test_slack_webhook_receives_block_kit_with_table_diff_severity_and_fix(slack
     assert fields["*Table*"] == "`sales.orders`"
     assert fields["*Severity*"] == "CRITICAL"
     assert fields["*Template*"] == "`table-templates/orders.yaml`"
-    diff = next(t for t in section_texts(blocks) if "Template → live" in t)
-    assert "*drop_column* `coupon_code`: — → `string` :rotating_light: breaking" in diff
-    assert "*set_property* `write.format.default`: `parquet` → `avro`" in diff
+    diff = next(t for t in section_texts(blocks) if "Live table → template" in t)
+    assert "*drop_column* `coupon_code`: `string` → — :rotating_light: breaking" in diff
+    assert "*set_property* `write.format.default`: `avro` → `parquet`" in diff
     assert "_table-templates/orders.yaml:60_" in diff
     assert "&lt;missing&gt; &amp; differs" in diff  # mrkdwn control characters are escaped
     fix = next(t for t in section_texts(blocks) if t.startswith("*Fix*"))
@@ -217,8 +217,8 @@ def test_sns_publishes_json_body_and_readable_text_to_an_sqs_subscriber(sns_topi
     assert body["changes"][1] == {
         "kind": "set_property",
         "path": "write.format.default",
-        "before": "parquet",
-        "after": "avro",
+        "before": "avro",
+        "after": "parquet",
         "message": "property 'write.format.default' is 'avro' live, template says 'parquet'",
         "breaking": False,
         "location": "table-templates/orders.yaml:60",

@@ -22,8 +22,8 @@ class AlertChange:
 
     kind: str  # the diff engine's change kind, e.g. "add_column", "set_property"
     path: str  # column path, property key, or "" for the table
-    before: Any  # JSON-able: the template's value
-    after: Any  # JSON-able: the live table's value
+    before: Any  # JSON-able: the live table's value (as the diff engine reports it)
+    after: Any  # JSON-able: the template's value
     message: str
     breaking: bool = False
     location: str | None = None  # "table-templates/orders.yaml:14" — where to edit

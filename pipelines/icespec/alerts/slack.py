@@ -62,7 +62,7 @@ def _value(value: Any) -> str:
 
 
 def change_line(change: AlertChange) -> str:
-    """`• *add_column* `discount`: — → `decimal(18,2)`  _orders.yaml:42_` (template value → live value)."""
+    """`• *add_column* `discount`: — → `decimal(18,2)`  _orders.yaml:42_` (live value → template value)."""
     target = f" `{escape(change.path)}`" if change.path else ""
     flag = " :rotating_light: breaking" if change.breaking else ""
     where = f"  _{escape(change.location)}_" if change.location else ""
@@ -75,7 +75,7 @@ def change_line(change: AlertChange) -> str:
 def _diff_sections(changes: tuple[AlertChange, ...], room: int) -> list[dict[str, Any]]:
     """Change lines packed into as few sections as fit; never silently drops one (says how many more)."""
     sections: list[dict[str, Any]] = []
-    current = "*Template → live table*"
+    current = "*Live table → template* (what `icespec apply` would change)"
     for index, change in enumerate(changes):
         line = change_line(change)
         if len(current) + 1 + len(line) > MAX_SECTION_TEXT:
