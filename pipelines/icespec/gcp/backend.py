@@ -1,0 +1,529 @@
+"""The gcp backend: BigQuery tables for Apache Iceberg through google-cloud-bigquery.
+
+- plan/apply/drift compare the live table with the template (same `Change`/`TablePlan` as the
+  pyiceberg backends) and make the changes BigQuery allows in place; breaking ones are refused
+  before anything is sent.
+- write stages the batch in a private table (one load job) and then changes the target with ONE
+  DML statement, so a failed write leaves the target as it was:
+  append = INSERT…SELECT; overwrite and overwrite_partitions = MERGE … ON FALSE (delete the old
+  rows, insert the new ones); upsert = MERGE on the identifier fields.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from icespec.gcp.arrow import from_bigquery_table, null_list_count, to_bigquery_table
+from icespec.gcp.schema import bigquery_schema, clustering_fields, resolve_policy_tags, strip_policy_tags
+from icespec.gcp.settings import GcpSettings
+from icespec.schema import arrow_schema
+from icespec.spec import TableSpec
+from icespec.spec.types import PrimitiveType
+from icespec.tables.diff import Change, TablePlan
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery
+
+WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
+STAGING_PREFIX = "_icespec_stage_"
+STAGING_LIFETIME = timedelta(hours=1)  # a crashed writer's staging table expires by itself
+
+
+class GcpBackendError(RuntimeError):
+    """The operation cannot be done as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class GcpWriteResult:
+    mode: str
+    rows_written: int  # rows of the batch that landed in the table
+    rows_inserted: int
+    rows_updated: int
+    rows_deleted: int
+    job_id: str | None  # BigQuery job of the DML statement (BigQuery's counterpart of a snapshot id)
+    null_lists_as_empty: int = 0  # NULL lists/maps stored as [] (BigQuery has no NULL ARRAY)
+
+
+def make_client(settings: GcpSettings) -> bigquery.Client:
+    from google.cloud import bigquery
+
+    if settings.endpoint:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(
+            project=settings.project,
+            location=settings.location,
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=settings.endpoint),
+        )
+    return bigquery.Client(project=settings.project, location=settings.location)
+
+
+def quote(path: str, alias: str | None = None) -> str:
+    """`a`.`b` for a dotted column path (optionally prefixed by a table alias)."""
+    parts = ([alias] if alias else []) + path.split(".")
+    return ".".join(f"`{p}`" for p in parts)
+
+
+class BigQueryLakehouse:
+    def __init__(self, settings: GcpSettings, client: bigquery.Client | None = None):
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    # --- what a table should look like -------------------------------------------------------
+    def table_id(self, spec: TableSpec) -> str:
+        return f"{self.settings.project}.{spec.namespace}.{spec.name}"
+
+    def expected_fields(self, spec: TableSpec) -> list[dict[str, Any]]:
+        fields = bigquery_schema(spec)
+        if self.settings.policy_tags is None:
+            return strip_policy_tags(fields)
+        return resolve_policy_tags(fields, self.settings.policy_tags)
+
+    def storage_uri(self, spec: TableSpec) -> str | None:
+        if not self.settings.storage_uri:
+            return None
+        return f"{self.settings.storage_uri}/{spec.namespace}/{spec.name}/"
+
+    def _new_table(self, table_id: str, spec: TableSpec, iceberg: bool) -> bigquery.Table:
+        from google.cloud import bigquery
+
+        table = bigquery.Table(table_id, schema=self._schema(self.expected_fields(spec)))
+        table.description = spec.description or None
+        table.clustering_fields = clustering_fields(spec) or None
+        if iceberg and not self.settings.emulator:
+            table.biglake_configuration = bigquery.BigLakeConfiguration(
+                connection_id=self.settings.connection,
+                storage_uri=self.storage_uri(spec),
+                file_format="PARQUET",
+                table_format="ICEBERG",
+            )
+        return table
+
+    @staticmethod
+    def _schema(fields: list[dict[str, Any]]) -> list[bigquery.SchemaField]:
+        from google.cloud import bigquery
+
+        return [bigquery.SchemaField.from_api_repr(f) for f in fields]
+
+    def _get(self, table_id: str) -> bigquery.Table | None:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            return self.client.get_table(table_id)
+        except NotFound:
+            return None
+
+    # --- plan / apply / drift ----------------------------------------------------------------
+    def plan(self, spec: TableSpec) -> TablePlan:
+        live = self._get(self.table_id(spec))
+        if live is None:
+            return TablePlan(
+                spec,
+                False,
+                (
+                    Change(
+                        "create_table",
+                        "",
+                        None,
+                        self.table_id(spec),
+                        False,
+                        f"create {self.table_id(spec)}",
+                        1,
+                    ),
+                ),
+            )
+        return TablePlan(spec, True, tuple(self._diff(spec, live)))
+
+    drift = plan  # drift is the plan of a table nobody meant to change
+
+    def _diff(self, spec: TableSpec, live: bigquery.Table) -> list[Change]:
+        changes = _diff_fields(
+            spec,
+            self.expected_fields(spec),
+            [f.to_api_repr() for f in live.schema],
+            "",
+            compare_tags=self.settings.policy_tags is not None,
+            # bqemulator keeps neither NUMERIC(P,S) parameters nor policy tags (docs/gcp.md).
+            compare_parameters=not self.settings.emulator,
+        )
+        if (live.description or "") != spec.description:
+            changes.append(
+                Change(
+                    "update_doc", "", live.description, spec.description, False, "update table description", 1
+                )
+            )
+        wanted = clustering_fields(spec)
+        if list(live.clustering_fields or []) != wanted:
+            changes.append(
+                Change(
+                    "set_clustering", "", live.clustering_fields, wanted, False,
+                    f"cluster by {', '.join(wanted) or 'nothing'} (partition spec and sort order on BigQuery)",
+                    spec.line_of("partition_spec") or spec.line_of("sort_order") or None,
+                )
+            )  # fmt: skip
+        if not self.settings.emulator and live._properties.get("biglakeConfiguration") is None:
+            changes.append(
+                Change(
+                    "incompatible_table_format", "", "BigQuery native table", "BigQuery table for Apache Iceberg",
+                    True, f"{self.table_id(spec)} exists but is not an Iceberg table: move its data and drop it", 1,
+                )
+            )  # fmt: skip
+        return changes
+
+    def ensure_dataset(self, spec: TableSpec) -> None:
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        dataset_id = f"{self.settings.project}.{spec.namespace}"
+        try:
+            self.client.get_dataset(dataset_id)
+        except NotFound:
+            if not self.settings.emulator:
+                raise GcpBackendError(
+                    f"dataset {dataset_id} does not exist: Terraform owns datasets, run "
+                    "`terraform -chdir=terraform/gcp apply` first"
+                ) from None
+            dataset = bigquery.Dataset(dataset_id)
+            dataset.location = self.settings.location
+            self.client.create_dataset(dataset, exists_ok=True)
+
+    def apply(self, spec: TableSpec) -> TablePlan:
+        """Create the table or make its non-breaking changes; refuse (changing nothing) if any break."""
+        plan = self.plan(spec)
+        breaking = [c for c in plan.changes if c.breaking]
+        if breaking:
+            where = spec.source_path or spec.full_name
+            raise GcpBackendError(
+                f"{where}: {len(breaking)} change(s) BigQuery cannot make in place; nothing was changed:\n  "
+                + "\n  ".join(
+                    f"{c.message} (line {c.yaml_line})" if c.yaml_line else c.message for c in breaking
+                )
+            )
+        if not plan.exists:
+            self.ensure_dataset(spec)
+            self.client.create_table(self._new_table(self.table_id(spec), spec, iceberg=True))
+        elif plan.changes:
+            live = self.client.get_table(self.table_id(spec))
+            live.schema = self._schema(
+                _merge_fields([f.to_api_repr() for f in live.schema], self.expected_fields(spec))
+            )
+            live.description = spec.description or None
+            live.clustering_fields = clustering_fields(spec) or None
+            self.client.update_table(live, ["schema", "description", "clustering_fields"])
+        return plan
+
+    # --- read --------------------------------------------------------------------------------
+    def read(self, spec: TableSpec, where: str | None = None) -> pa.Table:
+        """Rows as the template's Arrow schema (maps, int32, uuid, ... restored with checked casts)."""
+        columns = ", ".join(quote(c.name) for c in spec.columns)
+        sql = f"SELECT {columns} FROM `{self.table_id(spec)}`" + (f" WHERE {where}" if where else "")
+        result = self.client.query(sql).result().to_arrow(create_bqstorage_client=False)
+        return from_bigquery_table(result, arrow_schema(spec))
+
+    # --- write -------------------------------------------------------------------------------
+    def write(self, spec: TableSpec, data: pa.Table, mode: str = "append") -> GcpWriteResult:
+        if mode not in WRITE_MODES:
+            raise GcpBackendError(f"unknown write mode {mode!r}: use one of {', '.join(WRITE_MODES)}")
+        batch = self._conform(spec, data)
+        target = self.table_id(spec)
+        if self._get(target) is None:
+            raise GcpBackendError(f"table {target} does not exist: run `icespec apply` (backend gcp) first")
+        partition_key = self._partition_key(spec) if mode == "overwrite_partitions" else None
+        if mode == "upsert":
+            self._check_upsert(spec, batch)
+        if batch.num_rows == 0 and mode != "overwrite":
+            return GcpWriteResult(mode, 0, 0, 0, 0, None)
+        names = [c.name for c in spec.columns]
+        staging = self._stage(spec, batch)
+        try:
+            estimate = self._count_effect(spec, mode, target, staging, partition_key)
+            job = self.client.query(self._statement(spec, mode, target, staging, names, partition_key))
+            job.result()
+        finally:
+            self.client.delete_table(staging, not_found_ok=True)
+        stats = getattr(job, "dml_stats", None)  # real BigQuery reports exact counts per statement
+        if stats is not None:
+            inserted, updated, deleted = (
+                stats.inserted_row_count,
+                stats.updated_row_count,
+                stats.deleted_row_count,
+            )
+        else:
+            inserted, updated, deleted = estimate
+        return GcpWriteResult(
+            mode, inserted + updated, inserted, updated, deleted, job.job_id, null_list_count(batch)
+        )
+
+    def _conform(self, spec: TableSpec, data: pa.Table) -> pa.Table:
+        """`data` as the template's Arrow schema; unknown columns and NULLs in required ones refused."""
+        target = arrow_schema(spec)
+        where = spec.source_path or spec.full_name
+        unknown = [n for n in data.column_names if target.get_field_index(n) < 0]
+        if unknown:
+            raise GcpBackendError(
+                f"{where}: the batch has column(s) {', '.join(unknown)} that the template does not declare; "
+                "add them to the template (and apply) or drop them before writing"
+            )
+        arrays = []
+        for field in target:
+            if field.name not in data.column_names:
+                if not field.nullable:
+                    raise GcpBackendError(
+                        f"{where}: required column '{field.name}' is missing from the batch"
+                    )
+                arrays.append(pa.nulls(data.num_rows, field.type))
+                continue
+            column = data.column(field.name)
+            if not field.nullable and column.null_count:
+                raise GcpBackendError(
+                    f"{where}: required column '{field.name}' has {column.null_count} NULL value(s); nothing was written"
+                )
+            try:
+                arrays.append(column.cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise GcpBackendError(
+                    f"{where}: column '{field.name}' ({column.type}) does not fit {field.type}: {error}"
+                ) from error
+        return pa.Table.from_arrays(arrays, schema=target)
+
+    def _check_upsert(self, spec: TableSpec, batch: pa.Table) -> None:
+        if not spec.identifier_fields:
+            raise GcpBackendError(
+                f"{spec.source_path or spec.full_name}: upsert needs identifier_fields in the template"
+            )
+        keys = pa.table({str(i): pc.struct_field(batch.column(k.split(".")[0]).combine_chunks(), k.split(".")[1:])
+                         if "." in k else batch.column(k) for i, k in enumerate(spec.identifier_fields)})  # fmt: skip
+        if keys.num_rows and keys.group_by(keys.column_names).aggregate([]).num_rows != keys.num_rows:
+            raise GcpBackendError(
+                f"{spec.source_path or spec.full_name}: the batch holds several rows with the same "
+                f"{', '.join(spec.identifier_fields)}; upsert needs one row per key (nothing was written)"
+            )
+
+    def _partition_key(self, spec: TableSpec) -> list[str]:
+        if not spec.partition_spec:
+            raise GcpBackendError(
+                f"{spec.source_path or spec.full_name}: overwrite_partitions needs a partition_spec; "
+                "use overwrite to replace the whole table"
+            )
+        return [_partition_expression(spec, p.column, p.transform) for p in spec.partition_spec]
+
+    def _stage(self, spec: TableSpec, batch: pa.Table) -> str:
+        """Load the batch into a short-lived table with the target's schema (and policy tags)."""
+        from google.cloud import bigquery
+
+        staging_id = (
+            f"{self.settings.project}.{spec.namespace}.{STAGING_PREFIX}{spec.name}_{uuid.uuid4().hex[:12]}"
+        )
+        staging = self._new_table(staging_id, spec, iceberg=False)
+        staging.clustering_fields = None
+        staging.expires = datetime.now(UTC) + STAGING_LIFETIME
+        self.client.create_table(staging)
+        try:
+            buffer = io.BytesIO()
+            pq.write_table(to_bigquery_table(batch), buffer)
+            buffer.seek(0)
+            config = bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            )
+            config.parquet_options = bigquery.ParquetOptions()
+            config.parquet_options.enable_list_inference = True  # Parquet LIST → REPEATED, not a record
+            self.client.load_table_from_file(buffer, staging_id, job_config=config).result()
+        except Exception:
+            self.client.delete_table(staging_id, not_found_ok=True)
+            raise
+        return staging_id
+
+    def _count_effect(
+        self, spec: TableSpec, mode: str, target: str, staging: str, key: list[str] | None
+    ) -> tuple[int, int, int]:
+        """(inserted, updated, deleted) the statement will report, for engines without DML stats."""
+        staged = f"(SELECT COUNT(*) FROM `{staging}`)"
+        if mode == "append":
+            sql = f"SELECT {staged}, 0, 0"
+        elif mode == "overwrite":
+            sql = f"SELECT {staged}, 0, (SELECT COUNT(*) FROM `{target}`)"
+        elif mode == "overwrite_partitions":
+            assert key is not None
+            target_key = _key_json([k.format(t="T") for k in key])
+            staged_key = _key_json([k.format(t="P") for k in key])
+            sql = (
+                f"SELECT {staged}, 0, (SELECT COUNT(*) FROM `{target}` AS T WHERE {target_key} IN "
+                f"(SELECT DISTINCT {staged_key} FROM `{staging}` AS P))"
+            )
+        else:
+            on = " AND ".join(f"{quote(k, 'T')} = {quote(k, 'S')}" for k in spec.identifier_fields)
+            matched = f"(SELECT COUNT(*) FROM `{staging}` AS S JOIN `{target}` AS T ON {on})"
+            sql = f"SELECT {staged} - {matched}, {matched}, 0"
+        row = next(iter(self.client.query(sql).result()))
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def _statement(
+        self, spec: TableSpec, mode: str, target: str, staging: str, names: list[str], key: list[str] | None
+    ) -> str:
+        columns = ", ".join(quote(n) for n in names)
+        values = ", ".join(quote(n, "S") for n in names)
+        insert = f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
+        if mode == "append":
+            return f"INSERT INTO `{target}` ({columns}) SELECT {columns} FROM `{staging}`"
+        if mode == "overwrite":
+            return f"MERGE `{target}` AS T USING `{staging}` AS S ON FALSE\nWHEN NOT MATCHED BY SOURCE THEN DELETE\n{insert}"
+        if mode == "overwrite_partitions":
+            assert key is not None
+            target_key = _key_json([k.format(t="T") for k in key])
+            staged_key = _key_json([k.format(t="P") for k in key])
+            return (
+                f"MERGE `{target}` AS T USING `{staging}` AS S ON FALSE\n"
+                f"WHEN NOT MATCHED BY SOURCE AND {target_key} IN (SELECT DISTINCT {staged_key} FROM `{staging}` AS P)"
+                f" THEN DELETE\n{insert}"
+            )
+        on = " AND ".join(f"{quote(k, 'T')} = {quote(k, 'S')}" for k in spec.identifier_fields)
+        updates = ", ".join(f"{quote(n)} = {quote(n, 'S')}" for n in names)
+        return f"MERGE `{target}` AS T USING `{staging}` AS S ON {on}\nWHEN MATCHED THEN UPDATE SET {updates}\n{insert}"
+
+
+def _key_json(expressions: list[str]) -> str:
+    """One comparable value per row for the partition tuple (NULL-safe, unlike tuple equality)."""
+    return "TO_JSON_STRING(STRUCT(" + ", ".join(f"{e} AS p{i}" for i, e in enumerate(expressions)) + "))"
+
+
+def _partition_expression(spec: TableSpec, column: str, transform: str) -> str:
+    """SQL for an Iceberg partition transform of `column`, `{t}` standing for the table alias."""
+    resolved = spec.resolve(column)
+    primitive = resolved[1] if resolved else None
+    source = quote(column, "{t}")
+    kind = primitive.name if isinstance(primitive, PrimitiveType) else ""
+    if transform == "identity":
+        return source
+    if transform == "void":
+        return "CAST(NULL AS STRING)"
+    if transform in ("year", "month", "day", "hour"):
+        function = {
+            "date": "DATE_TRUNC",
+            "timestamp": "DATETIME_TRUNC",
+            "timestamp_ns": "DATETIME_TRUNC",
+        }.get(kind, "TIMESTAMP_TRUNC")
+        return f"{function}({source}, {transform.upper()})"
+    if transform.startswith("truncate[") and kind in ("string", "binary"):
+        return f"SUBSTR({source}, 1, {int(transform[9:-1])})"
+    if transform.startswith("truncate[") and kind in ("int", "long"):
+        width = int(transform[9:-1])
+        return f"({source} - MOD(MOD({source}, {width}) + {width}, {width}))"
+    raise GcpBackendError(
+        f"{spec.source_path or spec.full_name}: overwrite_partitions cannot select partition "
+        f"{transform}({column}) in BigQuery SQL (Iceberg's {transform.split('[')[0]} uses a hash/scale BigQuery "
+        "does not have); use upsert (identifier_fields) or overwrite instead"
+    )
+
+
+def _field_type(field: dict[str, Any], parameters: bool = True) -> str:
+    text = field.get("type", "")
+    if parameters and field.get("precision"):
+        text += f"({field['precision']},{field.get('scale', '0')})"
+    return text
+
+
+def _tags(field: dict[str, Any]) -> list[str]:
+    return list((field.get("policyTags") or {}).get("names") or [])
+
+
+def _diff_fields(
+    spec: TableSpec,
+    expected: list[dict[str, Any]],
+    live: list[dict[str, Any]],
+    prefix: str,
+    compare_tags: bool,
+    compare_parameters: bool = True,
+) -> list[Change]:
+    changes: list[Change] = []
+    live_by_name = {f["name"].lower(): f for f in live}
+    expected_names = {f["name"].lower() for f in expected}
+    top = spec.column(prefix.split(".")[0]) if prefix else None
+    for field in expected:
+        path = prefix + field["name"]
+        column = spec.column(path) if not prefix else top
+        line = column.line if column and column.line else None
+        old = live_by_name.get(field["name"].lower())
+        if old is None:
+            required = field.get("mode") == "REQUIRED"
+            changes.append(
+                Change(
+                    "add_column", path, None, _field_type(field), required,
+                    f"add column '{path}' {_field_type(field)}"
+                    + (" (REQUIRED: BigQuery adds only NULLABLE columns; make it optional first)" if required else ""),
+                    line,
+                )
+            )  # fmt: skip
+            continue
+        if _field_type(old, compare_parameters) != _field_type(field, compare_parameters) or (
+            old.get("mode") == "REPEATED"
+        ) != (field.get("mode") == "REPEATED"):
+            changes.append(
+                Change(
+                    "incompatible_type", path, f"{old.get('mode')} {_field_type(old)}",
+                    f"{field.get('mode')} {_field_type(field)}", True,
+                    f"column '{path}' is {old.get('mode')} {_field_type(old)} in BigQuery, the template wants "
+                    f"{field.get('mode')} {_field_type(field)}",
+                    line,
+                )
+            )  # fmt: skip
+            continue
+        if old.get("mode") == "REQUIRED" and field.get("mode") == "NULLABLE":
+            changes.append(Change("make_optional", path, True, False, False, f"make '{path}' optional", line))
+        elif old.get("mode") != "REQUIRED" and field.get("mode") == "REQUIRED":
+            changes.append(
+                Change(
+                    "make_required",
+                    path,
+                    False,
+                    True,
+                    True,
+                    f"'{path}' cannot become REQUIRED in place",
+                    line,
+                )
+            )
+        if (old.get("description") or "") != (field.get("description") or ""):
+            changes.append(
+                Change("update_doc", path, old.get("description"), field.get("description"), False,
+                       f"update description of '{path}'", line)
+            )  # fmt: skip
+        if compare_tags and _tags(old) != _tags(field):
+            changes.append(
+                Change("set_policy_tag", path, _tags(old), _tags(field), False,
+                       f"set policy tag of '{path}' to {', '.join(_tags(field)) or 'none'}", line)
+            )  # fmt: skip
+        if field.get("type") == "RECORD":
+            changes += _diff_fields(
+                spec, field["fields"], old.get("fields", []), path + ".", compare_tags, compare_parameters
+            )
+    for old in live:
+        if old["name"].lower() not in expected_names:
+            path = prefix + old["name"]
+            changes.append(
+                Change("drop_column", path, _field_type(old), None, True,
+                       f"column '{path}' exists in BigQuery but not in the template (icespec never drops data)", None)
+            )  # fmt: skip
+    return changes
+
+
+def _merge_fields(live: list[dict[str, Any]], expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Live order kept (BigQuery cannot reorder); each field as the template wants it; new ones last."""
+    expected_by_name = {f["name"].lower(): f for f in expected}
+    merged = []
+    for old in live:
+        new = expected_by_name.pop(old["name"].lower(), old)
+        field = {**new, "name": old["name"]}
+        if new.get("type") == "RECORD" and old.get("type") == "RECORD":
+            field["fields"] = _merge_fields(old.get("fields", []), new.get("fields", []))
+        merged.append(field)
+    return merged + list(expected_by_name.values())
