@@ -400,3 +400,14 @@ def write_table(table: Table, spec: TableSpec, data: Any, mode: str = "append") 
                            rows_updated=attempt.updated, rows_inserted=inserted,
                            rows_deleted=attempt.deleted_rows, attempts=attempt_number)  # fmt: skip
     raise AssertionError("unreachable")
+
+
+def default_write_mode(spec: TableSpec) -> str:
+    """How scheduled writes land: a `write_mode` tag wins; day partitions are replaced per day;
+    tables with identifier fields are upserted; anything else is overwritten (re-runs never duplicate)."""
+    tagged = spec.tags.get("write_mode")
+    if tagged in WRITE_MODES:
+        return tagged
+    if any(p.transform == "day" for p in spec.partition_spec):
+        return "overwrite_partitions"
+    return "upsert" if spec.identifier_fields else "overwrite"
