@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -266,10 +267,21 @@ def _describe(
         "row_count": "rows",
         "missing": "null values",
         "duplicate": "duplicated rows",
-    }.get(kind, "rows violating the rule" if kind != "extra" else "measured value")
+    }.get(kind, "rows violating the rule")
     if value is None:
         return "not evaluated", metrics
     message = f"{value:g} {measured}" if isinstance(value, int | float) else f"{value} {measured}"
+    if kind == "extra" and check is not None:
+        line = next(iter(check.entry)) if isinstance(check.entry, dict) else str(check.entry)
+        metric = re.match(r"\s*([a-z_]+(?:\([^)]*\))?)", line)
+        if line.strip() == "failed rows":
+            message = f"{value:g} failing rows" if isinstance(value, int | float) else f"{value} failing rows"
+        elif metric:
+            message = (
+                f"{metric.group(1)} = {value:g}"
+                if isinstance(value, int | float)
+                else f"{metric.group(1)} = {value}"
+            )
     limits = [
         f"{level} when {_threshold_text(metrics[f'{level}_when'])}"
         for level in ("fail", "warn")
