@@ -14,6 +14,7 @@ from icespec.spec import SpecError
 COMMAND_MODULES = [
     "icespec.cli.spec_commands",
     "icespec.cli.table_commands",
+    "icespec.cli.quality_commands",
 ]
 
 
