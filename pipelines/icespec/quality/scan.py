@@ -411,11 +411,11 @@ def scan_table(
     snapshot_id: int | None = None,
     extras_dir: str | Path | None = None,
     now: dt.datetime | None = None,
+    suite: CheckSuite | None = None,
 ) -> ScanResult:
     """Scan a table where it lives: the local backend reads `snapshot_id` (default: current) into DuckDB;
     the cloud backends run the same SodaCL on Athena, Trino or BigQuery."""
-    dialect = DIALECT_BY_BACKEND[settings.backend]
-    suite = build_suite(spec, dialect, extras_dir)
+    suite = suite or build_suite(spec, DIALECT_BY_BACKEND[settings.backend], extras_dir)
     if settings.backend != "local":
         data_source = soda_data_source(spec, settings)
         scan, sampler = _new_scan(suite, data_source, now)
