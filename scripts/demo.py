@@ -84,6 +84,10 @@ def run() -> int:
     print(f"\n{'table':<28} {'rows':>8} {'snapshots':>10} {'partitions':>11}  last write")
     for name, count, snapshots, partitions, mode in rows:
         print(f"{name:<28} {count:>8} {snapshots:>10} {partitions!s:>11}  {mode}")
+    # --- quality (issue 4): every table's Soda check results (`icespec check -v`) ---------------
+    print("\n$ icespec check --verbose")
+    main(["check", "--verbose"])
+    # --------------------------------------------------------------------------------------------
     print("\nOpen the same project in the UI: `.venv/bin/dagster dev` (see README).")
     return 0
 

@@ -16,3 +16,10 @@ SETTINGS = Settings.from_env()
 SPECS = load_specs([TEMPLATES])
 
 defs = build_definitions(SPECS, SETTINGS)
+
+# Quality (issue 4): blocking Soda asset checks for every table, run after each materialization.
+from dagster import Definitions  # noqa: E402
+
+from icespec.orchestration.quality_checks import build_quality_checks  # noqa: E402
+
+defs = Definitions.merge(defs, Definitions(asset_checks=build_quality_checks(SPECS, SETTINGS)))
