@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "icespec.cli.spec_commands",
     "icespec.cli.table_commands",
     "icespec.cli.quality_commands",
+    "icespec.cli.drift_commands",
 ]
 
 

@@ -1,6 +1,7 @@
 """Drift detection: every template against its live table, through the one diff engine.
 
-Drift is exactly what `icespec plan` would report (`icespec.tables.diff.diff_table`), plus any
+Drift is exactly what `icespec plan` would report (`icespec.tables.diff.diff_table` for the
+pyiceberg backends; the gcp backend's own `drift`, which returns the same `TablePlan`), plus any
 extra checks the backend brings (Lake Formation column tags on AWS). Tables load concurrently
 with a bound; a table that cannot be loaded is reported as an error and never stops the others.
 """
@@ -20,12 +21,22 @@ from icespec.tables.plan import load_live_table
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
-    from pyiceberg.table import Table
 
 DEFAULT_CONCURRENCY = 8
 
-# An extra comparison of a spec with its live table (None when the table is missing), e.g. governance.
-ExtraCheck = Callable[[TableSpec, "Table | None"], Sequence[Change]]
+# One table's plan against the live system (loads the table, diffs it with the one engine).
+Planner = Callable[[TableSpec], TablePlan]
+# An extra comparison of a spec with what is live, e.g. Lake Formation column tags.
+ExtraCheck = Callable[[TableSpec], Sequence[Change]]
+
+
+def catalog_planner(catalog: Catalog) -> Planner:
+    """The pyiceberg backends: load the live table (None when missing) and run `diff_table`."""
+
+    def plan(spec: TableSpec) -> TablePlan:
+        return diff_table(spec, load_live_table(catalog, spec))
+
+    return plan
 
 
 def change_fingerprint(change: Change) -> str:
@@ -114,12 +125,11 @@ class DriftReport:
         }
 
 
-def check_table(catalog: Catalog, spec: TableSpec, extra_checks: Sequence[ExtraCheck] = ()) -> TableDrift:
+def check_table(planner: Planner, spec: TableSpec, extra_checks: Sequence[ExtraCheck] = ()) -> TableDrift:
     """Load and compare one table; any failure becomes a reported error, never an exception."""
     try:
-        table = load_live_table(catalog, spec)
-        plan = diff_table(spec, table)
-        extra = [change for check in extra_checks for change in check(spec, table)]
+        plan = planner(spec)
+        extra = [change for check in extra_checks for change in check(spec)] if plan.exists else []
         if extra:
             plan = TablePlan(plan.spec, plan.exists, plan.changes + tuple(extra))
         return TableDrift(spec, plan)
@@ -129,12 +139,19 @@ def check_table(catalog: Catalog, spec: TableSpec, extra_checks: Sequence[ExtraC
 
 def detect_drift(
     specs: Sequence[TableSpec],
-    catalog: Catalog,
+    catalog: Catalog | None = None,
     *,
+    planner: Planner | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     extra_checks: Sequence[ExtraCheck] = (),
 ) -> DriftReport:
-    """Every template against its live table, at most `concurrency` loads at a time; template order kept."""
+    """Every template against its live table, at most `concurrency` loads at a time; template order kept.
+
+    Give a pyiceberg `catalog`, or a `planner` for other backends (e.g. `BigQueryLakehouse.drift`).
+    """
+    if (catalog is None) == (planner is None):
+        raise ValueError("detect_drift needs exactly one of a catalog or a planner")
+    planner = planner or catalog_planner(catalog)
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     if not specs:
@@ -142,5 +159,5 @@ def detect_drift(
     with ThreadPoolExecutor(
         max_workers=min(concurrency, len(specs)), thread_name_prefix="icespec-drift"
     ) as pool:
-        results = list(pool.map(lambda spec: check_table(catalog, spec, extra_checks), specs))
+        results = list(pool.map(lambda spec: check_table(planner, spec, extra_checks), specs))
     return DriftReport(tuple(results))

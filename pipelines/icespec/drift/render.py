@@ -67,9 +67,61 @@ def fix_text(drift: TableDrift) -> str:
     )
 
 
+def _field(value: object) -> str:
+    if isinstance(value, dict) and "transform" in value:
+        return f"{value['transform']}({value['column']})"
+    if isinstance(value, dict) and "type" in value:
+        return str(value["type"])
+    return str(value)
+
+
+def _order(fields: object) -> str:
+    if not fields:
+        return "unsorted"
+    return ", ".join(f"{f['column']} {f['direction']} {f['null_order']}" for f in fields)  # type: ignore[union-attr]
+
+
+def drift_message(change: Change) -> str:
+    """The difference as drift reads: what is live against what the template says.
+
+    (The engine's own message says what `apply` would do; the alert's fix says that part.)
+    """
+    path, before, after = change.path, change.before, change.after
+    what = f"'{path}'" if path else "the table"
+    messages = {
+        "create_table": lambda: "the table is in the templates but not in the catalog",
+        "add_column": lambda: f"column '{path}' {_field(after)} is in the template but not in the live table",
+        "drop_column": lambda: f"live column '{path}' {before} is not in the template",
+        "rename_column": lambda: f"column '{before}' is live; the template renames it to '{after}'",
+        "promote_type": lambda: f"type of '{path}' is {before} live, {after} in the template",
+        "incompatible_type": lambda: f"type of '{path}' is {before} live, {after} in the template",
+        "make_optional": lambda: f"'{path}' is required live, optional in the template",
+        "make_required": lambda: f"'{path}' is optional live, required in the template",
+        "update_doc": lambda: f"description of {what} is {before!r} live, {after!r} in the template",
+        "set_identifier_fields": lambda: f"identifier fields are {before} live, {after} in the template",
+        "add_partition_field": lambda: (
+            f"partition field '{path}' {_field(after)} is in the template, not live"
+        ),
+        "remove_partition_field": lambda: (
+            f"live partition field '{path}' {_field(before)} is not in the template"
+        ),
+        "rename_partition_field": lambda: (
+            f"partition field '{before}' is live; the template names it '{after}'"
+        ),
+        "add_sort_field": lambda: f"sort order is {_order(before)} live, {_order(after)} in the template",
+        "replace_sort_order": lambda: f"sort order is {_order(before)} live, {_order(after)} in the template",
+        "set_property": lambda: f"property {path} is {before!r} live, {after!r} in the template",
+        "remove_property": lambda: f"property {path} = {before!r} is live but no longer in the template",
+    }
+    try:
+        return messages[change.kind]()
+    except (KeyError, TypeError, AttributeError):  # a kind added later (e.g. governance): the engine's words
+        return change.message
+
+
 def alert_changes(drift: TableDrift) -> tuple[AlertChange, ...]:
     return tuple(
-        AlertChange(c.kind, c.path, c.before, c.after, c.message, c.breaking, location(drift.spec, c))
+        AlertChange(c.kind, c.path, c.before, c.after, drift_message(c), c.breaking, location(drift.spec, c))
         for c in drift.changes
     )
 
