@@ -37,7 +37,7 @@ def test_drift_exits_2_and_names_the_change_line_and_fix(cli_env, capsys):
     add_coupon_column(cli_env)
     assert main(["--templates", TEMPLATES, "drift"]) == 2
     out = capsys.readouterr().out
-    assert "sales.orders  DRIFT (critical)  table-templates/orders.yaml" in out
+    assert f"sales.orders  DRIFT (critical)  {TEMPLATES}/orders.yaml" in out
     assert "! live column 'coupon_code' string is not in the template  [orders.yaml:7]" in out
     assert "fix: `icespec apply` would have to undo 1 breaking difference(s)" in out
 
