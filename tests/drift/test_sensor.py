@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dagster import DefaultSensorStatus, EnvVar, SensorResult, build_sensor_context
 from pyiceberg.transforms import DayTransform
@@ -140,3 +142,25 @@ def test_alert_secrets_are_bound_as_env_vars_not_values():
     assert resource.slack_bot_token == EnvVar("ICESPEC_SLACK_BOT_TOKEN")
     assert resource.slack_channel == EnvVar("ICESPEC_SLACK_CHANNEL")
     assert resource.sns_topic_arn is None and resource.slack_webhook_url is None
+
+
+def test_the_sensor_is_wired_into_the_project_definitions(lakehouse, slack, monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("ICESPEC_LAKEHOUSE_DIR", str(lakehouse.settings.lakehouse_dir))
+    monkeypatch.setenv("ICESPEC_TEMPLATES", str(Path(__file__).resolve().parents[2] / "table-templates"))
+    monkeypatch.setenv("ICESPEC_SLACK_WEBHOOK_URL", slack.webhook_url)
+    monkeypatch.delenv("ICESPEC_BACKEND", raising=False)
+    monkeypatch.delitem(sys.modules, "icespec.definitions", raising=False)
+    defs = importlib.import_module("icespec.definitions").defs
+    monkeypatch.delitem(sys.modules, "icespec.definitions")
+
+    sensor = defs.resolve_sensor_def("table_drift_sensor")
+    assert sensor.minimum_interval_seconds == 3600
+    with lakehouse.table("orders").update_schema() as update:
+        update.add_column("coupon_code", StringType())
+    with build_sensor_context(resources=defs.resources, sensor_name=sensor.name) as context:
+        result = sensor(context)
+    assert "1 drifted" in result.skip_reason.skip_message
+    assert slack_headers(slack) == [":warning: Drift detected: sales.orders"]
