@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import boto3
 import pytest
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
@@ -125,6 +127,32 @@ class Lakehouse:
 
     def table(self, name: str) -> Table:
         return self.catalog.load_table(self.spec(name).identifier)
+
+
+@pytest.fixture(scope="session")
+def glue_env(aws_env: dict[str, str]) -> dict[str, str]:
+    """ICESPEC_* variables of a Glue catalog on moto, with its own warehouse bucket."""
+    bucket = f"icespec-drift-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3", endpoint_url=aws_env["endpoint"], region_name="us-east-1").create_bucket(Bucket=bucket)
+    return {
+        "ICESPEC_BACKEND": "aws-glue",
+        "ICESPEC_WAREHOUSE": f"s3://{bucket}/warehouse",
+        "ICESPEC_AWS_REGION": "us-east-1",
+        "ICESPEC_AWS_ENDPOINT_URL": aws_env["endpoint"],
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+
+
+@pytest.fixture()
+def glue_lakehouse(glue_env: dict[str, str]) -> Lakehouse:
+    """The four example tables on moto's Glue + S3, each test in namespaces of its own (shared server)."""
+    settings = Settings.from_env(glue_env)
+    catalog = open_catalog(settings)
+    suffix = uuid.uuid4().hex[:6]
+    specs = [replace(s, namespace=f"{s.namespace}_{suffix}") for s in load_specs([EXAMPLES])]
+    apply_specs(specs, catalog, settings=settings)
+    return Lakehouse(settings, catalog, specs)
 
 
 @pytest.fixture()

@@ -106,8 +106,15 @@ def test_tables_just_applied_have_no_drift(lakehouse):
     assert all(t.fingerprint is None for t in report.tables)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("glue", marks=pytest.mark.moto)])
+def any_lakehouse(request):
+    """The example tables on the SQLite catalog, and on moto's Glue."""
+    return request.getfixturevalue("lakehouse" if request.param == "sqlite" else "glue_lakehouse")
+
+
 @pytest.mark.parametrize("kind", list(DRIFT_KINDS))
-def test_each_drift_kind_is_reported_exactly_on_its_table(lakehouse, kind):
+def test_each_drift_kind_is_reported_exactly_on_its_table(any_lakehouse, kind):
+    lakehouse = any_lakehouse
     alter, table, expected, values = DRIFT_KINDS[kind]
     alter(lakehouse)
 
