@@ -157,3 +157,13 @@ def test_inspect_of_a_broken_template_exits_1_with_the_location(tmp_path: Path):
     result = icespec("inspect", str(path), "--json")
     assert result.returncode == 1 and result.stdout == ""
     assert f"{path}:5:23: error: sort column 'b' does not exist" in result.stderr
+
+
+def test_property_lines_are_found_by_iceberg_name_whatever_alias_was_written():
+    spec = parse_spec(
+        "name: t\nnamespace: n\ncolumns:\n  - {name: a, type: long}\nproperties:\n"
+        "  commit_retry_num_retries: 3\n  write.format.default: parquet\n",
+        "t.yaml",
+    )
+    assert spec.line_of("properties", "commit.retry.num-retries") == 6
+    assert spec.line_of("properties", "write.format.default") == 7

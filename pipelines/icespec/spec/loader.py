@@ -230,10 +230,17 @@ class _TemplateReader:
             allow_empty=data.get("allow_empty", False),
             freshness=freshness,
             source_path=str(self.doc.path),
-            lines=MappingProxyType(
-                {".".join(str(p) for p in path): line for path, (line, _) in self.doc.value_positions.items()}
-            ),
+            lines=MappingProxyType(self.line_index()),
         )
+
+    def line_index(self) -> dict[str, int]:
+        """Line of every key path; properties also under their Iceberg name, whatever alias the YAML used."""
+        lines = {".".join(str(p) for p in path): line for path, (line, _) in self.doc.value_positions.items()}
+        for key in self.data.get("properties") or {}:
+            name, _ = resolve_property(key)
+            if name and name != key:
+                lines.setdefault(f"properties.{name}", lines[f"properties.{key}"])
+        return lines
 
     # -- columns -------------------------------------------------------------------------------
     def columns(self, raw: list[Any], path: PathKey, parent_access: str | None) -> list[Column] | None:
