@@ -15,15 +15,19 @@ import sys
 
 import moto.server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
-from moto.ecs import models as ecs_models
+from moto.ec2.models import security_groups as ec2_security_groups
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.lakeformation import models as lf_models
 from moto.lakeformation.exceptions import InvalidInput
 from moto.lakeformation.responses import LakeFormationResponse
+from moto.s3 import models as s3_models
 from moto.utilities.tagging_service import TaggingService
 
-# --- 1 + 5. Lake Formation ListPermissions ------------------------------------------------------
-# AWS returns TableWithColumns grants when filtering by a Table, and filters LFTagPolicy grants by
-# their expression; moto drops both, so the provider never finds the grant it just made.
+# --- 1. Lake Formation ListPermissions ------------------------------------------------------
+# AWS returns TableWithColumns grants when filtering by a Table, and filters LFTagPolicy and LFTag
+# grants by their tag; moto drops the first and rejects the others, so the provider never finds
+# the grant it just made.
 _original_list_permissions = LakeFormationResponse.list_permissions
 
 
@@ -51,6 +55,15 @@ def _list_permissions(self: LakeFormationResponse) -> str:
             if "LFTagPolicy" in grant.resource
             and grant.resource["LFTagPolicy"].get("ResourceType") == wanted.get("ResourceType")
             and _same_expression(grant.resource["LFTagPolicy"].get("Expression", []), wanted["Expression"])
+        ]
+        return json.dumps({"PrincipalResourcePermissions": [grant.to_external_form() for grant in found]})
+
+    if "LFTag" in resource:
+        wanted = resource["LFTag"]
+        found = [
+            grant
+            for grant in grants
+            if "LFTag" in grant.resource and grant.resource["LFTag"].get("TagKey") == wanted.get("TagKey")
         ]
         return json.dumps({"PrincipalResourcePermissions": [grant.to_external_form() for grant in found]})
 
@@ -101,7 +114,8 @@ def _revoke_permissions(
 lf_models.LakeFormationBackend.revoke_permissions = _revoke_permissions
 
 # --- 3. Application Auto Scaling tagging ------------------------------------------------------
-# The provider tags scalable targets and reads the tags back; moto has no tagging API for it.
+# The provider tags scalable targets (at registration and later) and reads the tags back; moto
+# has no tagging API for it and ignores tags given at registration.
 _autoscaling_tags = TaggingService()
 
 
@@ -125,21 +139,113 @@ def _untag_resource(self: ApplicationAutoScalingResponse) -> str:
     return "{}"
 
 
+_original_register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+    result = _original_register_scalable_target(self)
+    tags = self._get_param("Tags") or {}
+    if tags:
+        _autoscaling_tags.tag_resource(
+            json.loads(result)["ScalableTargetARN"], [{"Key": k, "Value": v} for k, v in tags.items()]
+        )
+    return result
+
+
+ApplicationAutoScalingResponse.register_scalable_target = _register_scalable_target
 ApplicationAutoScalingResponse.list_tags_for_resource = _list_tags_for_resource
 ApplicationAutoScalingResponse.tag_resource = _tag_resource
 ApplicationAutoScalingResponse.untag_resource = _untag_resource
 
-# --- 4. ECS DescribeServices availabilityZoneRebalancing --------------------------------------
-# AWS always reports the setting; without it the provider plans a change on every run.
-_original_service_init = ecs_models.Service.__init__
+# --- 4. ECS service settings AWS reports back -------------------------------------------------
+# AWS always reports availabilityZoneRebalancing and healthCheckGracePeriodSeconds as requested
+# (or their defaults); moto drops them and the provider plans a change on every run.
+_ECHOED_SERVICE_SETTINGS = {
+    "availabilityZoneRebalancing": ("availability_zone_rebalancing", "DISABLED"),
+    "healthCheckGracePeriodSeconds": ("health_check_grace_period_seconds", 0),
+}
+_original_create_service = EC2ContainerServiceResponse.create_service
+_original_update_service = EC2ContainerServiceResponse.update_service
 
 
-def _service_init(self, *args, **kwargs):
-    _original_service_init(self, *args, **kwargs)
-    self.availability_zone_rebalancing = "DISABLED"
+def _remember_service_settings(self: EC2ContainerServiceResponse, service_name: str) -> None:
+    cluster = self._get_param("cluster", "default").split("/")[-1]
+    service = self.ecs_backend.services.get(f"{cluster}:{service_name}")
+    if service is None:
+        return
+    for param, (attribute, default) in _ECHOED_SERVICE_SETTINGS.items():
+        requested = self._get_param(param)
+        if requested is not None:
+            setattr(service, attribute, requested)
+        elif not hasattr(service, attribute):
+            setattr(service, attribute, default)
 
 
-ecs_models.Service.__init__ = _service_init
+def _create_service(self: EC2ContainerServiceResponse):
+    result = _original_create_service(self)
+    _remember_service_settings(self, self._get_param("serviceName"))
+    return result
+
+
+def _update_service(self: EC2ContainerServiceResponse):
+    result = _original_update_service(self)
+    _remember_service_settings(self, self._get_param("service", "").split("/")[-1])
+    return result
+
+
+EC2ContainerServiceResponse.create_service = _create_service
+EC2ContainerServiceResponse.update_service = _update_service
+
+# --- 5. S3 bucket policy conditions -------------------------------------------------------------
+# moto ignores the conditions it does not know (aws:SecureTransport, s3:x-amz-server-side-...), so
+# "Deny s3:* when aws:SecureTransport is false" denies every object read. AWS evaluates them: a
+# statement whose condition does not hold does not apply; a missing key fails the condition
+# unless the operator ends in IfExists. moto's plain-HTTP endpoint stands in for AWS's TLS one.
+_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def _condition_holds(conditions: dict) -> bool:
+    for operator, pairs in conditions.items():
+        base = operator.removesuffix("IfExists")
+        for key, expected in pairs.items():
+            wanted = [
+                str(value).lower() for value in (expected if isinstance(expected, list) else [expected])
+            ]
+            actual = _REQUEST_CONTEXT.get(key)
+            if actual is None:
+                if operator.endswith("IfExists"):
+                    continue
+                return False
+            if base in ("Bool", "StringEquals", "StringEqualsIgnoreCase") and actual.lower() not in wanted:
+                return False
+            if base in ("StringNotEquals", "StringNotEqualsIgnoreCase") and actual.lower() in wanted:
+                return False
+    return True
+
+
+def _bucket_permission(self, action: str, resource: str):
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    statements = json.loads(self.policy.decode())["Statement"]
+    result = PermissionResult.NEUTRAL
+    for raw in statements if isinstance(statements, list) else [statements]:
+        if "Condition" in raw and not _condition_holds(raw["Condition"]):
+            continue
+        unconditional = {key: value for key, value in raw.items() if key != "Condition"}
+        permission = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+        if permission == PermissionResult.DENIED:
+            return permission
+        if permission == PermissionResult.PERMITTED:
+            result = permission
+    return result
+
+
+s3_models.FakeBucket.get_permission = _bucket_permission
+
+# --- 6. EC2 security group rules that reference a group keep their description ------------------
+ec2_security_groups.SecurityGroupRule.description = property(
+    lambda rule: rule.ip_range.get("Description") or rule.source_group.get("Description")
+)
 
 
 if __name__ == "__main__":

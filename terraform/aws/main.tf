@@ -1,0 +1,143 @@
+# icespec on AWS. One root for both catalogs:
+#   glue   — Glue databases per namespace, Lake Formation tag-based column access, Athena
+#   nessie — Nessie (Iceberg REST) on Fargate with a DynamoDB version store, Trino rules
+# Both share the KMS-encrypted lake bucket and the alert topic. Tables themselves are created by
+# `icespec apply` after this (docs/ownership.md).
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  prefix        = "${var.name}-${var.environment}"
+  glue          = var.catalog_type == "glue"
+  nessie        = var.catalog_type == "nessie"
+  templates_dir = coalesce(var.templates_dir, "${path.module}/../../table-templates")
+  bucket_name   = coalesce(var.bucket_name, "${local.prefix}-lake-${data.aws_caller_identity.current.account_id}")
+}
+
+module "table_spec" {
+  source        = "../modules/table_spec"
+  templates_dir = local.templates_dir
+}
+
+module "storage" {
+  source                             = "../modules/storage"
+  bucket_name                        = local.bucket_name
+  warehouse_prefix                   = var.warehouse_prefix
+  access_logging_enabled             = var.access_logging_enabled
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  force_destroy                      = var.force_destroy
+}
+
+# --- alerts -------------------------------------------------------------------------------------
+
+resource "aws_sns_topic" "alerts" {
+  name              = "${local.prefix}-alerts"
+  kms_master_key_id = module.storage.kms_key_arn
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each  = toset(var.alert_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.key
+}
+
+# --- glue path ----------------------------------------------------------------------------------
+
+module "glue_catalog" {
+  source                   = "../modules/glue_catalog"
+  count                    = local.glue ? 1 : 0
+  namespaces               = module.table_spec.namespaces
+  warehouse_uri            = module.storage.warehouse_uri
+  lakeformation_admin_arns = var.lakeformation_admin_arns
+}
+
+module "athena" {
+  source                         = "../modules/athena"
+  count                          = local.glue ? 1 : 0
+  workgroup_name                 = local.prefix
+  results_bucket_name            = "${local.bucket_name}-athena"
+  kms_key_arn                    = module.storage.kms_key_arn
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff
+  results_expiration_days        = var.athena_results_expiration_days
+  access_logging_enabled         = var.access_logging_enabled
+  access_log_bucket              = module.storage.log_bucket_name
+  force_destroy                  = var.force_destroy
+}
+
+module "lake_formation" {
+  source                    = "../modules/lake_formation"
+  count                     = local.glue ? 1 : 0
+  name_prefix               = local.prefix
+  database_names            = module.glue_catalog[0].database_names
+  bucket_arn                = module.storage.bucket_arn
+  warehouse_prefix          = var.warehouse_prefix
+  kms_key_arn               = module.storage.kms_key_arn
+  role_principals           = var.role_principals
+  reader_can_read_pii       = var.reader_can_read_pii
+  athena_workgroup_arn      = module.athena[0].workgroup_arn
+  athena_results_bucket_arn = module.athena[0].results_bucket_arn
+}
+
+# --- nessie path --------------------------------------------------------------------------------
+
+module "networking" {
+  source                  = "../modules/networking"
+  count                   = local.nessie ? 1 : 0
+  name                    = local.prefix
+  cidr_block              = var.nessie.vpc_cidr
+  availability_zones      = var.nessie.availability_zones
+  nat_gateway_per_az      = var.nessie.nat_gateway_per_az
+  flow_log_retention_days = var.log_retention_days
+  kms_key_arn             = module.storage.kms_key_arn
+}
+
+module "nessie" {
+  source              = "../modules/nessie"
+  count               = local.nessie ? 1 : 0
+  name                = local.prefix
+  image               = var.nessie.image
+  cpu                 = var.nessie.cpu
+  memory              = var.nessie.memory
+  desired_count       = var.nessie.desired_count
+  min_capacity        = var.nessie.min_capacity
+  max_capacity        = var.nessie.max_capacity
+  cpu_target_percent  = var.nessie.cpu_target_percent
+  certificate_arn     = var.nessie.certificate_arn
+  hostname            = var.nessie.hostname
+  internal            = var.nessie.internal
+  allowed_cidrs       = var.nessie.allowed_cidrs
+  default_branch      = var.nessie.default_branch
+  oidc                = var.nessie.oidc
+  extra_environment   = var.nessie.extra_environment
+  deletion_protection = var.nessie.deletion_protection && !var.force_destroy
+  vpc_id              = module.networking[0].vpc_id
+  vpc_cidr_block      = module.networking[0].vpc_cidr_block
+  public_subnet_ids   = module.networking[0].public_subnet_ids
+  private_subnet_ids  = module.networking[0].private_subnet_ids
+  bucket_name         = module.storage.bucket_name
+  bucket_arn          = module.storage.bucket_arn
+  warehouse_prefix    = var.warehouse_prefix
+  kms_key_arn         = module.storage.kms_key_arn
+  log_retention_days  = var.log_retention_days
+  alarm_topic_arn     = aws_sns_topic.alerts.arn
+}
+
+# Lake Formation does not govern Nessie tables: column access is enforced by the query engine.
+module "trino_access" {
+  source      = "../modules/trino_access"
+  tables      = module.table_spec.tables
+  columns     = module.table_spec.columns
+  catalog     = var.trino_catalog
+  role_groups = var.trino_role_groups
+}
+
+resource "aws_s3_object" "trino_rules" {
+  count                  = local.nessie ? 1 : 0
+  bucket                 = module.storage.bucket_name
+  key                    = "access-control/trino-rules.json"
+  content                = module.trino_access.rules_json
+  content_type           = "application/json"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = module.storage.kms_key_arn
+}

@@ -1,0 +1,175 @@
+variable "name" {
+  description = "Short name of this lakehouse; prefixes every resource (with the environment)."
+  type        = string
+  default     = "icespec"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.name))
+    error_message = "name must be 2-15 lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, ...)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 lower-case letters or digits, starting with a letter (e.g. dev, prod)."
+  }
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-1."
+  }
+}
+
+variable "catalog_type" {
+  description = "Iceberg catalog: \"glue\" (Glue Data Catalog + Lake Formation + Athena) or \"nessie\" (Nessie on Fargate, Trino rules)."
+  type        = string
+
+  validation {
+    condition     = contains(["glue", "nessie"], var.catalog_type)
+    error_message = "catalog_type must be \"glue\" or \"nessie\"."
+  }
+}
+
+variable "templates_dir" {
+  description = "Folder with the table templates; null means the repository's table-templates/."
+  type        = string
+  default     = null
+}
+
+variable "bucket_name" {
+  description = "Lake bucket name; null derives NAME-ENVIRONMENT-lake-ACCOUNT_ID."
+  type        = string
+  default     = null
+}
+
+variable "warehouse_prefix" {
+  description = "Key prefix of the Iceberg warehouse in the lake bucket."
+  type        = string
+  default     = "warehouse"
+}
+
+variable "force_destroy" {
+  description = "Allow destroying non-empty buckets, workgroups and protected resources. Only for throwaway stacks."
+  type        = bool
+  default     = false
+}
+
+variable "access_logging_enabled" {
+  description = "S3 server access logs for the lake and results buckets."
+  type        = bool
+  default     = true
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days noncurrent object versions are kept in the lake bucket."
+  type        = number
+  default     = 30
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch log retention (Nessie service, VPC flow logs)."
+  type        = number
+  default     = 30
+}
+
+variable "alert_emails" {
+  description = "E-mail addresses subscribed to the alert topic (each must confirm)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
+    error_message = "alert_emails must be e-mail addresses."
+  }
+}
+
+# --- glue path -----------------------------------------------------------------------------------
+
+variable "role_principals" {
+  description = "Who may assume the reader/writer/admin roles: map role → IAM principal ARNs (default: this account)."
+  type        = map(list(string))
+  default     = {}
+}
+
+variable "lakeformation_admin_arns" {
+  description = "Lake Formation administrators (must include the identity running terraform); empty: the deploying identity."
+  type        = list(string)
+  default     = []
+}
+
+variable "reader_can_read_pii" {
+  description = "Reader may read internal pii columns (the design's reader is an internal analyst)."
+  type        = bool
+  default     = true
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Athena cancels queries scanning more bytes than this."
+  type        = number
+  default     = 10737418240
+}
+
+variable "athena_results_expiration_days" {
+  description = "Days Athena query results are kept."
+  type        = number
+  default     = 30
+}
+
+# --- nessie path -----------------------------------------------------------------------------------
+
+variable "nessie" {
+  description = "Nessie service settings (catalog_type = nessie)."
+  type = object({
+    image               = optional(string, "projectnessie/nessie:0.99.0")
+    cpu                 = optional(number, 1024)
+    memory              = optional(number, 2048)
+    desired_count       = optional(number, 2)
+    min_capacity        = optional(number, 1)
+    max_capacity        = optional(number, 4)
+    cpu_target_percent  = optional(number, 60)
+    certificate_arn     = optional(string)
+    hostname            = optional(string)
+    internal            = optional(bool, false)
+    allowed_cidrs       = optional(list(string), [])
+    vpc_cidr            = optional(string, "10.40.0.0/16")
+    availability_zones  = optional(list(string), [])
+    nat_gateway_per_az  = optional(bool, false)
+    default_branch      = optional(string, "main")
+    deletion_protection = optional(bool, true)
+    oidc = optional(object({
+      enabled         = bool
+      auth_server_url = optional(string)
+      client_id       = optional(string)
+    }), { enabled = false })
+    extra_environment = optional(map(string), {})
+  })
+  default = {}
+}
+
+variable "trino_catalog" {
+  description = "Trino catalog name used in the rendered access-control rules (nessie path)."
+  type        = string
+  default     = "iceberg"
+}
+
+variable "trino_role_groups" {
+  description = "Trino groups acting as reader, writer and admin in the rendered rules (nessie path)."
+  type        = object({ reader = string, writer = string, admin = string })
+  default     = { reader = "icespec-reader", writer = "icespec-writer", admin = "icespec-admin" }
+}
+
+variable "tags" {
+  description = "Extra tags on every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,77 @@
+variable "name_prefix" {
+  description = "Prefix of IAM role names (e.g. icespec-prod → icespec-prod-reader)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name_prefix))
+    error_message = "name_prefix must be 2-41 lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "database_names" {
+  description = "Glue databases (one per namespace) that get the fail-closed default tag access_level=restricted."
+  type        = list(string)
+}
+
+variable "bucket_arn" {
+  description = "ARN of the lake bucket, registered with Lake Formation."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", var.bucket_arn))
+    error_message = "bucket_arn must be an S3 bucket ARN (arn:aws:s3:::NAME)."
+  }
+}
+
+variable "warehouse_prefix" {
+  description = "Key prefix of the Iceberg warehouse inside the bucket."
+  type        = string
+  default     = "warehouse"
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed key encrypting the lake and query results."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "role_principals" {
+  description = "Who may assume each role: map of reader/writer/admin → IAM principal ARNs. A role left out can be assumed by principals of this account that IAM allows to (account root)."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for role in keys(var.role_principals) : contains(["reader", "writer", "admin"], role)])
+    error_message = "role_principals keys must be reader, writer or admin."
+  }
+  validation {
+    condition     = alltrue(flatten([for arns in values(var.role_principals) : [for a in arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:", a))]]))
+    error_message = "role_principals values must be IAM ARNs (arn:aws:iam::123456789012:role/NAME or ...:root)."
+  }
+}
+
+variable "reader_can_read_pii" {
+  description = "Whether the reader role reads pii columns that are internal. The design's reader is an internal analyst (true); false adds pii=false to the reader's grant."
+  type        = bool
+  default     = true
+}
+
+variable "athena_workgroup_arn" {
+  description = "Athena workgroup the roles query through."
+  type        = string
+}
+
+variable "athena_results_bucket_arn" {
+  description = "Bucket holding Athena query results (roles read and write their results there)."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
