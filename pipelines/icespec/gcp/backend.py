@@ -76,8 +76,12 @@ def quote(path: str, alias: str | None = None) -> str:
 
 class BigQueryLakehouse:
     def __init__(self, settings: GcpSettings, client: bigquery.Client | None = None):
+        from google.cloud import bigquery
+
         self.settings = settings
         self.client = client or make_client(settings)
+        # An emulator answers at once or never: fail in seconds instead of retrying a 500 for 10 minutes.
+        self.retry = bigquery.DEFAULT_RETRY.with_timeout(15 if settings.endpoint else 600)
 
     # --- what a table should look like -------------------------------------------------------
     def table_id(self, spec: TableSpec) -> str:
@@ -119,7 +123,7 @@ class BigQueryLakehouse:
         from google.api_core.exceptions import NotFound
 
         try:
-            return self.client.get_table(table_id)
+            return self.client.get_table(table_id, retry=self.retry)
         except NotFound:
             return None
 
@@ -186,7 +190,7 @@ class BigQueryLakehouse:
 
         dataset_id = f"{self.settings.project}.{spec.namespace}"
         try:
-            self.client.get_dataset(dataset_id)
+            self.client.get_dataset(dataset_id, retry=self.retry)
         except NotFound:
             if not self.settings.emulator:
                 raise GcpBackendError(
@@ -195,7 +199,7 @@ class BigQueryLakehouse:
                 ) from None
             dataset = bigquery.Dataset(dataset_id)
             dataset.location = self.settings.location
-            self.client.create_dataset(dataset, exists_ok=True)
+            self.client.create_dataset(dataset, exists_ok=True, retry=self.retry)
 
     def apply(self, spec: TableSpec) -> TablePlan:
         """Create the table or make its non-breaking changes; refuse (changing nothing) if any break."""
@@ -211,15 +215,29 @@ class BigQueryLakehouse:
             )
         if not plan.exists:
             self.ensure_dataset(spec)
-            self.client.create_table(self._new_table(self.table_id(spec), spec, iceberg=True))
+            self.client.create_table(
+                self._new_table(self.table_id(spec), spec, iceberg=True), retry=self.retry
+            )
         elif plan.changes:
-            live = self.client.get_table(self.table_id(spec))
+            # Structural changes of top-level columns go through DDL (it changes the stored data's
+            # shape); descriptions, policy tags, clustering and nested fields through tables.patch.
+            for change in plan.changes:
+                if "." in change.path or change.kind not in ("add_column", "make_optional"):
+                    continue
+                field = next(f for f in self.expected_fields(spec) if f["name"] == change.path)
+                clause = (
+                    f"ADD COLUMN IF NOT EXISTS {quote(change.path)} {_sql_type(field)}"
+                    if change.kind == "add_column"
+                    else f"ALTER COLUMN {quote(change.path)} DROP NOT NULL"
+                )
+                self.client.query(f"ALTER TABLE `{self.table_id(spec)}` {clause}", retry=self.retry).result()
+            live = self.client.get_table(self.table_id(spec), retry=self.retry)
             live.schema = self._schema(
                 _merge_fields([f.to_api_repr() for f in live.schema], self.expected_fields(spec))
             )
             live.description = spec.description or None
             live.clustering_fields = clustering_fields(spec) or None
-            self.client.update_table(live, ["schema", "description", "clustering_fields"])
+            self.client.update_table(live, ["schema", "description", "clustering_fields"], retry=self.retry)
         return plan
 
     # --- read --------------------------------------------------------------------------------
@@ -227,7 +245,7 @@ class BigQueryLakehouse:
         """Rows as the template's Arrow schema (maps, int32, uuid, ... restored with checked casts)."""
         columns = ", ".join(quote(c.name) for c in spec.columns)
         sql = f"SELECT {columns} FROM `{self.table_id(spec)}`" + (f" WHERE {where}" if where else "")
-        result = self.client.query(sql).result().to_arrow(create_bqstorage_client=False)
+        result = self.client.query(sql, retry=self.retry).result().to_arrow(create_bqstorage_client=False)
         return from_bigquery_table(result, arrow_schema(spec))
 
     # --- write -------------------------------------------------------------------------------
@@ -247,10 +265,12 @@ class BigQueryLakehouse:
         staging = self._stage(spec, batch)
         try:
             estimate = self._count_effect(spec, mode, target, staging, partition_key)
-            job = self.client.query(self._statement(spec, mode, target, staging, names, partition_key))
+            job = self.client.query(
+                self._statement(spec, mode, target, staging, names, partition_key), retry=self.retry
+            )
             job.result()
         finally:
-            self.client.delete_table(staging, not_found_ok=True)
+            self.client.delete_table(staging, not_found_ok=True, retry=self.retry)
         stats = getattr(job, "dml_stats", None)  # real BigQuery reports exact counts per statement
         if stats is not None:
             inserted, updated, deleted = (
@@ -327,7 +347,7 @@ class BigQueryLakehouse:
         staging = self._new_table(staging_id, spec, iceberg=False)
         staging.clustering_fields = None
         staging.expires = datetime.now(UTC) + STAGING_LIFETIME
-        self.client.create_table(staging)
+        self.client.create_table(staging, retry=self.retry)
         try:
             buffer = io.BytesIO()
             pq.write_table(to_bigquery_table(batch), buffer)
@@ -340,7 +360,7 @@ class BigQueryLakehouse:
             config.parquet_options.enable_list_inference = True  # Parquet LIST → REPEATED, not a record
             self.client.load_table_from_file(buffer, staging_id, job_config=config).result()
         except Exception:
-            self.client.delete_table(staging_id, not_found_ok=True)
+            self.client.delete_table(staging_id, not_found_ok=True, retry=self.retry)
             raise
         return staging_id
 
@@ -365,7 +385,7 @@ class BigQueryLakehouse:
             on = " AND ".join(f"{quote(k, 'T')} = {quote(k, 'S')}" for k in spec.identifier_fields)
             matched = f"(SELECT COUNT(*) FROM `{staging}` AS S JOIN `{target}` AS T ON {on})"
             sql = f"SELECT {staged} - {matched}, {matched}, 0"
-        row = next(iter(self.client.query(sql).result()))
+        row = next(iter(self.client.query(sql, retry=self.retry).result()))
         return int(row[0]), int(row[1]), int(row[2])
 
     def _statement(
@@ -424,6 +444,17 @@ def _partition_expression(spec: TableSpec, column: str, transform: str) -> str:
         f"{transform}({column}) in BigQuery SQL (Iceberg's {transform.split('[')[0]} uses a hash/scale BigQuery "
         "does not have); use upsert (identifier_fields) or overwrite instead"
     )
+
+
+def _sql_type(field: dict[str, Any]) -> str:
+    """GoogleSQL type of a schema field (ARRAY for REPEATED, STRUCT for RECORD)."""
+    if field["type"] == "RECORD":
+        inner = "STRUCT<" + ", ".join(f"{quote(f['name'])} {_sql_type(f)}" for f in field["fields"]) + ">"
+    else:
+        inner = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(field["type"], field["type"])
+        if field.get("precision"):
+            inner += f"({field['precision']}, {field.get('scale', '0')})"
+    return f"ARRAY<{inner}>" if field.get("mode") == "REPEATED" else inner
 
 
 def _field_type(field: dict[str, Any], parameters: bool = True) -> str:
