@@ -110,3 +110,13 @@ output "column_access" {
   description = "Table stem → top-level columns with effective access_level and pii (what icespec apply tags in Lake Formation)."
   value       = module.table_spec.columns
 }
+
+output "nessie_warehouse" {
+  description = "Warehouse name Nessie's Iceberg REST catalog serves (nessie path)."
+  value       = local.nessie ? module.nessie[0].warehouse_name : null
+}
+
+output "trino_catalog" {
+  description = "Trino catalog name the rendered access rules use."
+  value       = var.trino_catalog
+}

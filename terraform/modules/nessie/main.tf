@@ -17,6 +17,7 @@ locals {
   ingress_cidrs   = length(var.allowed_cidrs) > 0 ? var.allowed_cidrs : [var.vpc_cidr_block]
   listener_ports  = local.https ? [80, 443] : [80]
   # Nessie's DynamoDB persistence: two tables, <prefix>_refs and <prefix>_objs, hash key "k".
+  warehouse_name = "warehouse" # the key in NESSIE_CATALOG_WAREHOUSES_WAREHOUSE_LOCATION below
   version_tables = { refs = "${var.name}_refs", objs = "${var.name}_objs" }
 
   environment = merge({
@@ -25,7 +26,7 @@ locals {
     QUARKUS_DYNAMODB_AWS_REGION                        = local.region
     QUARKUS_DYNAMODB_AWS_CREDENTIALS_TYPE              = "default"
     NESSIE_SERVER_DEFAULT_BRANCH                       = var.default_branch
-    NESSIE_CATALOG_DEFAULT_WAREHOUSE                   = "warehouse"
+    NESSIE_CATALOG_DEFAULT_WAREHOUSE                   = local.warehouse_name
     NESSIE_CATALOG_WAREHOUSES_WAREHOUSE_LOCATION       = "s3://${var.bucket_name}/${var.warehouse_prefix}"
     NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_REGION   = local.region
     NESSIE_SERVER_AUTHENTICATION_ENABLED               = tostring(var.oidc.enabled)

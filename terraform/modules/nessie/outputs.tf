@@ -42,3 +42,8 @@ output "default_branch" {
   description = "Nessie default branch."
   value       = var.default_branch
 }
+
+output "warehouse_name" {
+  description = "Name of Nessie's Iceberg REST warehouse (clients pass it as `warehouse`)."
+  value       = local.warehouse_name
+}

@@ -1,0 +1,1 @@
+"""Access governance beside the table layer: Lake Formation column tags from the templates."""
