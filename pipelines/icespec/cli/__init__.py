@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "icespec.cli.table_commands",
     "icespec.cli.quality_commands",
     "icespec.cli.drift_commands",
+    "icespec.cli.config_commands",
 ]
 
 
