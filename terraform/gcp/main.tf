@@ -8,16 +8,18 @@ module "table_spec" {
   templates_dir = startswith(var.templates_dir, "/") ? var.templates_dir : "${path.module}/${var.templates_dir}"
 }
 
+module "table_schemas" {
+  source           = "../modules/gcp_table_schemas"
+  tables           = module.table_spec.tables
+  rendered         = jsondecode(file("${path.module}/${var.table_schemas_file}")).tables
+  policy_tag_names = { for key, tag in google_data_catalog_policy_tag.access : key => tag.name }
+}
+
 locals {
   labels     = merge({ managed-by = "terraform", app = "icespec" }, var.labels)
   tables     = module.table_spec.tables
-  rendered   = jsondecode(file("${path.module}/${var.table_schemas_file}")).tables
   kms_key    = var.kms_enabled ? google_kms_crypto_key.lakehouse[0].id : null
   log_bucket = var.access_log_bucket != null ? var.access_log_bucket : google_storage_bucket.access_logs[0].name
-
-  # The rendering is current when it was made from the same normalized columns table_spec decodes.
-  stale_tables = [for stem, t in local.tables : stem
-  if !contains(keys(local.rendered), stem) || try(jsonencode(local.rendered[stem].columns), "") != jsonencode(t.columns)]
 
   policy_tag_keys = ["restricted", "pii"]
   fine_grained_readers = {
@@ -38,11 +40,6 @@ locals {
       role_account = pair[1]
     }
   }
-
-  # The rendered schema names tags by key ("restricted"/"pii"); put in the policy tag resource names.
-  table_schemas = { for stem, r in local.rendered : stem => replace(replace(jsonencode(r.schema),
-    "\"names\":[\"restricted\"]", "\"names\":[\"${google_data_catalog_policy_tag.access["restricted"].name}\"]"),
-  "\"names\":[\"pii\"]", "\"names\":[\"${google_data_catalog_policy_tag.access["pii"].name}\"]") }
 }
 
 # --- encryption ----------------------------------------------------------------------------------
@@ -192,28 +189,21 @@ resource "google_kms_crypto_key_iam_member" "biglake" {
 }
 
 resource "google_bigquery_table" "iceberg" {
-  #checkov:skip=CKV_GCP_80:Data of an Iceberg table lives in the bucket, which is CMEK-encrypted when kms_enabled; BigQuery refuses a table-level key for BigLake Iceberg tables.
+  #checkov:skip=CKV_GCP_80:An Iceberg table keeps its data as Parquet in the bucket, CMEK-encrypted when kms_enabled; a table key covers BigQuery-managed storage only (docs/gcp.md).
   for_each            = local.tables
   dataset_id          = google_bigquery_dataset.namespace[each.value.namespace].dataset_id
   table_id            = each.value.name
   description         = each.value.description
   deletion_protection = var.deletion_protection
   labels              = local.labels
-  schema              = local.table_schemas[each.key]
-  clustering          = length(local.rendered[each.key].clustering) > 0 ? local.rendered[each.key].clustering : null
+  schema              = module.table_schemas.schemas[each.key]
+  clustering          = length(module.table_schemas.clustering[each.key]) > 0 ? module.table_schemas.clustering[each.key] : null
 
   biglake_configuration {
     connection_id = google_bigquery_connection.biglake.id
     storage_uri   = "gs://${google_storage_bucket.lakehouse.name}/iceberg/${each.value.namespace}/${each.value.name}/"
     file_format   = "PARQUET"
     table_format  = "ICEBERG"
-  }
-
-  lifecycle {
-    precondition {
-      condition     = length(local.stale_tables) == 0
-      error_message = "${var.table_schemas_file} does not match the templates for: ${join(", ", local.stale_tables)}. Run `make gcp-schemas` and commit the file."
-    }
   }
 
   depends_on = [google_storage_bucket_iam_member.biglake_object_admin, google_kms_crypto_key_iam_member.biglake]
