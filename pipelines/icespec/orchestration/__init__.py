@@ -34,7 +34,7 @@ from icespec.samples import day_partition_column, sample_batch
 from icespec.spec import TableSpec
 from icespec.tables.writers import default_write_mode
 
-__all__ = ["RECONCILE_KEY", "build_definitions", "table_asset_key"]
+__all__ = ["PARTITIONED_JOB", "RECONCILE_KEY", "UNPARTITIONED_JOB", "build_definitions", "table_asset_key"]
 
 RECONCILE_KEY = AssetKey(["icespec", "table_reconcile"])
 IO_MANAGER_KEY = "iceberg_io_manager"

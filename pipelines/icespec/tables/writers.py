@@ -20,6 +20,7 @@ No row-by-row Python, no giant filter expression: Arrow hash joins (`pc.is_in`).
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,10 +42,23 @@ if TYPE_CHECKING:
 
 WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
 WRITE_MODE_PROPERTY = "icespec.write-mode"  # recorded in each snapshot's summary
-DEFAULT_RETRIES = 10  # Iceberg's default is 4; parallel writers on one table need more
+DEFAULT_RETRIES = (
+    40  # Iceberg's default is 4; parallel writers on one table need more (bounded by the timeout)
+)
 DEFAULT_MIN_WAIT_MS = 50
-DEFAULT_MAX_WAIT_MS = 5_000
+DEFAULT_MAX_WAIT_MS = 2_000
 DEFAULT_TOTAL_TIMEOUT_MS = 600_000
+
+
+# Writers in one process take turns per table: optimistic retries are for other processes, and
+# pyiceberg's commit cost grows with the snapshot count, so in-process collisions only waste work.
+_TABLE_LOCKS: dict[str, threading.Lock] = {}
+_TABLE_LOCKS_GUARD = threading.Lock()
+
+
+def _table_lock(table: Table) -> threading.Lock:
+    with _TABLE_LOCKS_GUARD:
+        return _TABLE_LOCKS.setdefault(table.metadata.location, threading.Lock())
 
 
 class WriteError(ValueError):
@@ -370,29 +384,36 @@ def write_table(table: Table, spec: TableSpec, data: Any, mode: str = "append") 
     written_for: tuple[int, int] | None = None
     for attempt_number in range(1, retries + 2):
         layout = (table.metadata.current_schema_id, table.metadata.default_spec_id)
-        if mode == "upsert":
-            attempt = _upsert_attempt(table, spec, batch, identifier)
-        else:
-            if written is None or written_for != layout:  # files follow the current schema and spec
-                written, written_for = _write_files(table, batch), layout
-            if mode == "append":
+        if written is None or (written_for != layout and mode != "upsert"):  # files follow schema and spec
+            written, written_for = ([] if mode == "upsert" else _write_files(table, batch)), layout
+        with _table_lock(table):
+            table.refresh()
+            if (table.metadata.current_schema_id, table.metadata.default_spec_id) != layout:
+                written = None
+                continue  # the table evolved meanwhile: write the files again for the new layout
+            if mode == "upsert":
+                attempt = _upsert_attempt(table, spec, batch, identifier)
+            elif mode == "append":
                 attempt = _Attempt([], written)
             elif mode == "overwrite":
                 attempt = _Attempt([t.file for t in _live_tasks(table)], written)
             else:
                 attempt = _Attempt(_partition_deletes(table, written), written)
-            attempt.deleted_rows = sum(f.record_count for f in attempt.deletes)
-        if not attempt.adds and not attempt.deletes:
-            return WriteResult(spec.full_name, mode, None, 0, attempts=attempt_number)
-        try:
-            _commit(table, attempt, mode)
-        except CommitFailedException:
-            if attempt_number > retries or time.monotonic() - started > total_timeout:
-                raise
+            attempt.deleted_rows = attempt.deleted_rows or sum(f.record_count for f in attempt.deletes)
+            if not attempt.adds and not attempt.deletes:
+                return WriteResult(spec.full_name, mode, None, 0, attempts=attempt_number)
+            try:
+                _commit(table, attempt, mode)
+            except CommitFailedException:
+                if attempt_number > retries or time.monotonic() - started > total_timeout:
+                    raise
+                failed = True
+            else:
+                failed = False
+        if failed:
             time.sleep(
                 random.uniform(0, min(max_wait, min_wait * 2 ** (attempt_number - 1)))
             )  # jittered backoff
-            table.refresh()
             continue
         snapshot = table.refresh().current_snapshot()
         inserted = batch.num_rows - attempt.updated

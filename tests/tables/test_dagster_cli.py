@@ -1,0 +1,79 @@
+"""Dagster definitions load and materialize; the plan/apply CLI exit codes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from icespec.cli import main
+from icespec.orchestration import PARTITIONED_JOB, RECONCILE_KEY, UNPARTITIONED_JOB, build_definitions
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def test_definitions_load_and_materialize_every_asset(local_settings, example_specs):
+    defs = build_definitions(example_specs, local_settings)
+    keys = {a.key for a in defs.resolve_all_asset_specs()}
+    assert keys == {RECONCILE_KEY} | {AssetKey([s.namespace, s.name]) for s in example_specs}
+    orders = next(a for a in defs.resolve_all_asset_specs() if a.key == AssetKey(["sales", "orders"]))
+    columns = {c.name: c for c in orders.metadata["dagster/column_schema"].columns}
+    assert columns["payment_card_last4"].tags == {"access_level": "restricted", "pii": "true"}
+    assert orders.owners == ["team:commerce"]
+    instance = DagsterInstance.ephemeral()
+    for _ in range(2):  # re-running does not duplicate rows
+        assert (
+            defs.resolve_job_def(UNPARTITIONED_JOB)
+            .execute_in_process(instance=instance, run_config=QUIET)
+            .success
+        )
+        assert (
+            defs.resolve_job_def(PARTITIONED_JOB)
+            .execute_in_process(instance=instance, partition_key="2024-02-01", run_config=QUIET)
+            .success
+        )
+    from icespec.catalogs import open_catalog
+
+    catalog = open_catalog(local_settings)
+    for spec in example_specs:
+        table = catalog.load_table(spec.identifier)
+        assert table.scan().to_arrow().num_rows == 200, spec.full_name
+    assert {s.name for s in defs.schedules} == {f"{UNPARTITIONED_JOB}_daily", f"{PARTITIONED_JOB}_schedule"}
+
+
+def test_cli_plan_apply_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "table-templates" / "orders.yaml", templates)
+    monkeypatch.setenv("ICESPEC_LAKEHOUSE_DIR", str(tmp_path / "lh"))
+    monkeypatch.delenv("ICESPEC_BACKEND", raising=False)
+    args = ["--templates", str(templates)]
+    assert main([*args, "plan"]) == 2
+    assert "create table sales.orders" in capsys.readouterr().out
+    assert main([*args, "apply"]) == 0
+    assert main([*args, "plan"]) == 0
+    path = templates / "orders.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  - name: payment_card_last4", "  - {name: note, type: string}\n  - name: payment_card_last4"
+        )
+    )
+    capsys.readouterr()
+    assert main([*args, "plan", "--json"]) == 2
+    assert '"kind": "add_column"' in capsys.readouterr().out
+    assert main([*args, "apply"]) == 0
+    path.write_text(
+        path.read_text()
+        .replace(
+            "  - name: currency\n    type: string\n    required: true\n",
+            "  - name: currency\n    type: string\n    required: false\n",
+        )
+        .replace("  - {name: note, type: string}\n", "")
+    )
+    assert main([*args, "apply"]) == 1  # dropping `note` is BREAKING
+    assert "breaking changes refused" in capsys.readouterr().err
+    monkeypatch.setenv("ICESPEC_BACKEND", "nope")
+    assert main([*args, "plan"]) == 1
+    assert "ICESPEC_BACKEND='nope'" in capsys.readouterr().err
