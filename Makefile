@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint fmt bench checkov-venv clean
+.PHONY: help venv demo test lint fmt bench checkov-venv bqemulator-venv gcp-provider-schema gcp-schemas clean
 
 help:
 	@echo "make demo   — set up and run the main job on the embedded default (SQLite catalog + local warehouse)"
@@ -37,10 +37,36 @@ $(CHECKOV_VENV)/.installed:
 
 checkov-venv: $(CHECKOV_VENV)/.installed
 
+# BigQuery emulator in its own venv; DuckDB's spatial extension comes from its PyPI wheel and is
+# linked where DuckDB looks (HOME is pointed at duckdb-home by tests/gcp/conftest.py), so nothing is downloaded.
+BQEMULATOR_VENV ?= .venv-bqemulator
+BQEMULATOR_DUCKDB ?= 1.5.5
+$(BQEMULATOR_VENV)/.installed:
+	test -x $(BQEMULATOR_VENV)/bin/python || $(PYTHON) -m venv $(BQEMULATOR_VENV)
+	$(BQEMULATOR_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BQEMULATOR_VENV)/bin/python -m pip install -q 'bqemulator==1.4.0' numpy 'duckdb==$(BQEMULATOR_DUCKDB)' 'duckdb-extension-spatial==$(BQEMULATOR_DUCKDB)'
+	mkdir -p $(BQEMULATOR_VENV)/duckdb-home/.duckdb/extensions/v$(BQEMULATOR_DUCKDB)/linux_amd64
+	ln -sf "$$($(BQEMULATOR_VENV)/bin/python -c 'import duckdb_extension_spatial, pathlib; print(next(pathlib.Path(duckdb_extension_spatial.__file__).parent.rglob("spatial.duckdb_extension")))')" \
+	  $(BQEMULATOR_VENV)/duckdb-home/.duckdb/extensions/v$(BQEMULATOR_DUCKDB)/linux_amd64/spatial.duckdb_extension
+	touch $@
+
+bqemulator-venv: $(BQEMULATOR_VENV)/.installed
+
+# google provider schema (type metadata of cdktf-cdktf-provider-google), read as source by tests/gcp.
+GCP_PROVIDER_SCHEMA ?= .venv-gcp-provider-schema
+$(GCP_PROVIDER_SCHEMA)/.installed:
+	$(PYTHON) -m pip install -q --no-deps --target $(GCP_PROVIDER_SCHEMA) 'cdktf-cdktf-provider-google==16.12.1'
+	touch $@
+
+gcp-provider-schema: $(GCP_PROVIDER_SCHEMA)/.installed
+
+gcp-schemas: $(STAMP)
+	$(BIN)/python -m icespec.gcp.render
+
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) checkov-venv
+test: $(STAMP) checkov-venv bqemulator-venv gcp-provider-schema
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
