@@ -1,7 +1,7 @@
 """Deterministic sample data for any template, so every example asset materializes real rows.
 
-The same (spec, partition_key, rows) always gives the same batch: identifier values repeat across
-runs, so re-running an upsert or overwrite does not grow the table. Values respect the column's
+The same (spec, partition_key, rows) gives the same batch (on the same UTC day, for unpartitioned
+tables whose dates trail today so that freshness checks pass): identifier values repeat across runs, so re-running an upsert or overwrite does not grow the table. Values respect the column's
 quality checks (accepted_values, min/max, max_length, simple regexes) and put a day-partitioned
 table's time column inside the requested day.
 """
@@ -23,7 +23,7 @@ from icespec.schema import arrow_schema, iceberg_schema
 from icespec.spec import Column, TableSpec
 
 DEFAULT_ROWS = 200
-BASE_DAY = dt.date(2024, 1, 1)  # days for unpartitioned tables are spread over the 30 days after it
+HISTORY_DAYS = 30  # unpartitioned tables get days spread over the 30 days up to yesterday (UTC)
 UTC = dt.UTC
 # Strings tried in order against a column's regex check; the first that matches is used.
 _REGEX_CANDIDATES = ("user{i}@example.com", "EUR", "USD", "GBP", "id-{i}", "{i}", "A{i}")
@@ -50,7 +50,9 @@ class _Generator:
         self.identifiers = set(spec.identifier_fields)
 
     def day_for(self, i: int) -> dt.date:
-        return self.day if self.day is not None else BASE_DAY + dt.timedelta(days=i % 30)
+        # Recent days, so freshness checks pass on sample data; same values all day long.
+        yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)
+        return self.day if self.day is not None else yesterday - dt.timedelta(days=i % HISTORY_DAYS)
 
     def value(self, t: pi.IcebergType, column: Column | None, path: str, i: int, required: bool) -> Any:
         checks = column.checks if column is not None else {}
