@@ -120,3 +120,8 @@ output "trino_catalog" {
   description = "Trino catalog name the rendered access rules use."
   value       = var.trino_catalog
 }
+
+output "trino_access_rules_json" {
+  description = "The Trino rules as the JSON document written to S3 (nessie path)."
+  value       = module.trino_access.rules_json
+}

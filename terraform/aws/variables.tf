@@ -77,9 +77,9 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "log_retention_days" {
-  description = "CloudWatch log retention (Nessie service, VPC flow logs)."
+  description = "CloudWatch log retention in days (Nessie service, VPC flow logs); a year by default for audits."
   type        = number
-  default     = 30
+  default     = 365
 }
 
 variable "alert_emails" {

@@ -21,7 +21,13 @@ TEMPLATE_DIRS = {
 
 
 def _templates(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith(("_", ".")))
+    return (
+        sorted(
+            p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(("_", "."))
+        )
+        if folder.is_dir()
+        else []
+    )
 
 
 CASES = [(group, path) for group, folder in TEMPLATE_DIRS.items() for path in _templates(folder)]

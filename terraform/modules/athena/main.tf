@@ -108,13 +108,6 @@ resource "aws_s3_bucket_logging" "results" {
   target_prefix = "s3/${var.results_bucket_name}/"
 }
 
-check "access_log_bucket_given" {
-  assert {
-    condition     = !var.access_logging_enabled || var.access_log_bucket != null
-    error_message = "access_logging_enabled needs access_log_bucket."
-  }
-}
-
 resource "aws_athena_workgroup" "this" {
   name          = var.workgroup_name
   description   = "icespec queries (Lake Formation enforces column access)"

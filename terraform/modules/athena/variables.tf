@@ -60,6 +60,11 @@ variable "access_log_bucket" {
   description = "Bucket receiving S3 access logs of the results bucket (with access_logging_enabled)."
   type        = string
   default     = null
+
+  validation {
+    condition     = !var.access_logging_enabled || var.access_log_bucket != null
+    error_message = "access_logging_enabled needs access_log_bucket (the storage module's log_bucket_name)."
+  }
 }
 
 variable "force_destroy" {

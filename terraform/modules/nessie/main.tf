@@ -223,6 +223,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "nessie" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the task stays inside the VPC's private subnets and Nessie serves plain HTTP.
   name                 = "${var.name}-nessie"
   port                 = local.api_port
   protocol             = "HTTP"

@@ -1,13 +1,27 @@
 # A VPC over two zones: public subnets hold the load balancer and NAT, private subnets the tasks.
 # The default security group is emptied and all traffic is recorded in flow logs.
 
+data "aws_region" "current" {}
+
+# Pinned by name (the region's "a" and "b" zones unless given), so the set never grows by itself.
 data "aws_availability_zones" "available" {
   state = "available"
+  filter {
+    name   = "zone-name"
+    values = length(var.availability_zones) == 2 ? var.availability_zones : ["${data.aws_region.current.name}a", "${data.aws_region.current.name}b"]
+  }
 }
 
 locals {
-  zones    = length(var.availability_zones) == 2 ? var.availability_zones : slice(data.aws_availability_zones.available.names, 0, 2)
+  zones    = sort(data.aws_availability_zones.available.names)
   nat_keys = var.nat_gateway_per_az ? [0, 1] : [0]
+}
+
+check "two_zones" {
+  assert {
+    condition     = length(local.zones) == 2
+    error_message = "The VPC needs two available zones; set availability_zones to two zone names of ${data.aws_region.current.name}."
+  }
 }
 
 resource "aws_vpc" "this" {

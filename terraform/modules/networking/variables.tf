@@ -20,7 +20,7 @@ variable "cidr_block" {
 }
 
 variable "availability_zones" {
-  description = "Exactly two availability zones; empty picks the region's first two."
+  description = "Exactly two availability zone names; empty means the region's \"a\" and \"b\" zones."
   type        = list(string)
   default     = []
 
@@ -39,7 +39,7 @@ variable "nat_gateway_per_az" {
 variable "flow_log_retention_days" {
   description = "Days VPC flow logs are kept in CloudWatch."
   type        = number
-  default     = 90
+  default     = 365
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)

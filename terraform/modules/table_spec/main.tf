@@ -6,10 +6,10 @@
 
 locals {
   template_files = sort([
-    for f in fileset(var.templates_dir, "*.yaml") : f
+    for f in fileset(var.templates_dir, "*.{yaml,yml}") : f
     if !startswith(f, "_") && !startswith(f, ".")
   ])
-  raw = { for f in local.template_files : trimsuffix(f, ".yaml") => yamldecode(file("${var.templates_dir}/${f}")) }
+  raw = { for f in local.template_files : trimsuffix(trimsuffix(f, ".yaml"), ".yml") => yamldecode(file("${var.templates_dir}/${f}")) }
 
   # Same list as icespec.spec.properties (a test keeps the JSON current).
   property_catalog  = jsondecode(file("${path.module}/property_aliases.json"))
@@ -84,12 +84,13 @@ locals {
     partition_spec = [for p in try(t.partition_spec, null)[*] : [for tr in [try(coalesce(p.transform, "identity"), "identity")] : {
       column    = p.column
       transform = tr
+      # Default names are pyiceberg's: the full dotted column path plus a transform suffix.
       name = try(p.name, null) != null ? p.name : (
-        tr == "identity" ? replace(p.column, ".", "_") :
-        startswith(tr, "bucket[") ? "${replace(p.column, ".", "_")}_bucket_${trimsuffix(trimprefix(tr, "bucket["), "]")}" :
-        startswith(tr, "truncate[") ? "${replace(p.column, ".", "_")}_trunc_${trimsuffix(trimprefix(tr, "truncate["), "]")}" :
-        tr == "void" ? "${replace(p.column, ".", "_")}_null" :
-        "${replace(p.column, ".", "_")}_${tr}"
+        tr == "identity" ? p.column :
+        startswith(tr, "bucket[") ? "${p.column}_bucket_${trimsuffix(trimprefix(tr, "bucket["), "]")}" :
+        startswith(tr, "truncate[") ? "${p.column}_trunc_${trimsuffix(trimprefix(tr, "truncate["), "]")}" :
+        tr == "void" ? "${p.column}_null" :
+        "${p.column}_${tr}"
       )
     }][0]]
     sort_order = [for s in try(t.sort_order, null)[*] : [for d in [try(coalesce(s.direction, "asc"), "asc")] : {
@@ -152,7 +153,7 @@ locals {
   # --- invariants (checked as preconditions in outputs.tf) -------------------------------------
   problems = {
     no_templates = length(local.template_files) == 0 && !var.allow_no_templates ? ["no *.yaml template in ${var.templates_dir}"] : []
-    name_mismatch = [for stem, t in local.raw : "${stem}.yaml has name '${try(t.name, "")}'"
+    name_mismatch = [for stem, t in local.raw : "${stem} has name '${try(t.name, "")}'"
     if try(t.name, null) != stem]
     bad_namespace = [for stem, t in local.raw : "${stem}.yaml namespace '${try(t.namespace, "")}'"
     if !can(regex("^[a-z][a-z0-9_]*$", t.namespace))]
@@ -172,10 +173,13 @@ locals {
     if try(n.node.fields, null) == null && try(n.node.type, null) == null]
     duplicate_column = [for key, names in { for n in local.nodes : "${n.table}.yaml ${n.parent == "" ? "columns" : "fields of ${n.parent}"}" => lower(try(n.node.name, "?"))... } :
     "${key}: ${join(", ", names)}" if length(distinct(names)) != length(names)]
-    unknown_property = flatten([for stem, t in local.raw : [for k in keys(merge({}, try(t.properties, null))) : "${stem}.yaml property '${k}'"
-      if !contains(keys(local.property_aliases), k) && !contains(local.known_properties, k)
-      && !anytrue([for p in local.known_prefixes : startswith(k, p) && length(k) > length(p)])
-    && (!strcontains(k, ".") || anytrue([for p in local.reserved_prefixes : startswith(k, p)]))]])
+    unknown_property = flatten([for stem, t in local.raw : [
+      for k in keys(merge({}, try(t.properties, null))) : "${stem}.yaml property '${k}'" if(
+        !contains(keys(local.property_aliases), k) && !contains(local.known_properties, k) &&
+        !anytrue([for p in local.known_prefixes : startswith(k, p) && length(k) > length(p)]) &&
+        (!strcontains(k, ".") || anytrue([for p in local.reserved_prefixes : startswith(k, p)]))
+      )
+    ]])
     duplicate_property = flatten([for stem, t in local.tables : [for k, values in t.properties : "${stem}.yaml sets ${k} ${length(values)} times"
     if length(values) > 1]])
   }

@@ -1,5 +1,5 @@
 variable "templates_dir" {
-  description = "Folder holding the table templates (`<name>.yaml`). Files starting with `_` or `.` are skipped."
+  description = "Folder holding the table templates (`<name>.yaml` or `.yml`). Files starting with `_` or `.` are skipped."
   type        = string
 
   validation {

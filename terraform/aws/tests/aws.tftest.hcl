@@ -1,0 +1,220 @@
+# `terraform test` of the AWS root with a mocked provider: both catalog types, the access model,
+# and that an access_level change in YAML changes what Terraform plans.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/ci" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1b", "us-east-1a"] }
+  }
+  mock_data "aws_iam_session_context" {
+    defaults = { issuer_arn = "arn:aws:iam::123456789012:user/ci" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-bucket" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/mock" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_lb" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/mock/0123456789abcdef", dns_name = "mock-123.us-east-1.elb.amazonaws.com" }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/mock/0123456789abcdef" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/mock" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/mock:1" }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
+  }
+}
+
+variables {
+  environment = "test"
+}
+
+run "glue_catalog" {
+  command = plan
+  variables {
+    catalog_type = "glue"
+  }
+
+  assert {
+    condition     = length(module.glue_catalog) == 1 && length(module.lake_formation) == 1 && length(module.athena) == 1
+    error_message = "catalog_type=glue deploys the Glue catalog, Lake Formation and Athena"
+  }
+  assert {
+    condition     = length(module.nessie) == 0 && length(module.networking) == 0 && length(aws_s3_object.trino_rules) == 0
+    error_message = "catalog_type=glue deploys no Nessie, VPC or Trino rules"
+  }
+  assert {
+    condition     = output.glue_databases == tolist(["lakehouse", "ml", "sales"])
+    error_message = "one Glue database per namespace in the templates"
+  }
+  assert {
+    condition     = output.icespec_backend == "aws-glue"
+    error_message = "the glue stack is icespec's aws-glue backend"
+  }
+  assert {
+    condition = alltrue([for name, grant in output.lf_grants :
+    !contains(grant.expression.access_level, "restricted") if grant.role == "reader" && grant.resource_type == "TABLE"])
+    error_message = "the reader's table grants must never match access_level=restricted"
+  }
+  assert {
+    condition     = toset(output.lf_grants.reader_tables.expression.access_level) == toset(["public", "internal"])
+    error_message = "the reader selects public and internal columns"
+  }
+  assert {
+    condition     = toset(output.lf_grants.writer_tables.permissions) == toset(["SELECT", "INSERT", "DELETE", "DESCRIBE"]) && toset(output.lf_grants.writer_tables.expression.access_level) == toset(["public", "internal", "restricted"])
+    error_message = "the writer has SELECT/INSERT/DELETE on every level"
+  }
+  assert {
+    condition     = contains(output.lf_grants.admin_tables.permissions, "ALTER") && contains(output.lf_grants.admin_tables.permissions, "DROP")
+    error_message = "the admin may ALTER and DROP"
+  }
+  assert {
+    condition = alltrue(flatten([for stem, cols in output.column_access : [for c in cols :
+    contains(output.reader_visible_columns[stem], c.name) == contains(["public", "internal"], c.access_level)]]))
+    error_message = "the reader sees exactly the public and internal columns"
+  }
+  assert {
+    condition     = one([for c in output.column_access.scd_type2 : c if c.name == "address"]).access_level == "restricted"
+    error_message = "a struct holding an unclassified (restricted) field is restricted as a whole"
+  }
+}
+
+run "glue_reader_without_pii" {
+  command = plan
+  variables {
+    catalog_type        = "glue"
+    reader_can_read_pii = false
+  }
+  assert {
+    condition     = output.lf_grants.reader_tables.expression.pii == tolist(["false"])
+    error_message = "reader_can_read_pii=false adds pii=false to the reader's grant"
+  }
+}
+
+run "nessie_catalog" {
+  command = plan
+  variables {
+    catalog_type = "nessie"
+    nessie = {
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/mock"
+      hostname        = "nessie.example.com"
+      oidc            = { enabled = true, auth_server_url = "https://login.example.com/realms/data", client_id = "nessie" }
+    }
+  }
+
+  assert {
+    condition     = length(module.nessie) == 1 && length(module.networking) == 1 && length(module.glue_catalog) == 0 && length(module.lake_formation) == 0
+    error_message = "catalog_type=nessie deploys Nessie and its VPC, no Glue or Lake Formation"
+  }
+  assert {
+    condition     = output.catalog_uri == "https://nessie.example.com/iceberg" && output.nessie_uri == "https://nessie.example.com/api/v2"
+    error_message = "with a certificate and hostname the catalog is served over HTTPS at that name"
+  }
+  assert {
+    condition     = output.icespec_backend == "aws-nessie" && output.nessie_branch == "main" && output.nessie_warehouse == "warehouse"
+    error_message = "nessie outputs for icespec settings"
+  }
+  assert {
+    condition = jsonencode([for r in output.trino_access_rules.tables : r.columns if try(r.group, "") == "icespec-reader" && try(r.table, "") == "orders"][0]) == jsonencode([
+      { name = "payment_card_last4", allow = false }
+    ])
+    error_message = "the reader's Trino rule for orders denies exactly the restricted column"
+  }
+  assert {
+    condition = alltrue([for r in output.trino_access_rules.tables : alltrue([for c in r.columns :
+      one([for col in output.column_access[r.table] : col if col.name == c.name]).access_level == "restricted"
+    ]) if try(r.group, "") == "icespec-reader"])
+    error_message = "every column denied to the reader is restricted"
+  }
+  assert {
+    condition = toset([for r in output.trino_access_rules.tables : r.table if try(r.group, "") == "icespec-reader"]) == toset(
+    [for stem, t in module.table_spec.tables : t.name])
+    error_message = "every template has a reader rule"
+  }
+  assert {
+    condition     = length(output.trino_access_rules.tables[length(output.trino_access_rules.tables) - 1].privileges) == 0 && !can(output.trino_access_rules.tables[length(output.trino_access_rules.tables) - 1].table)
+    error_message = "the last Trino table rule denies whatever no template describes"
+  }
+}
+
+run "nessie_quickstart_without_certificate" {
+  command = apply # the load balancer's DNS name is known only after apply (mocked here)
+  variables {
+    catalog_type = "nessie"
+  }
+  assert {
+    condition     = startswith(output.catalog_uri, "http://")
+    error_message = "without a certificate the quickstart serves plain HTTP"
+  }
+}
+
+run "invalid_catalog_type_is_rejected" {
+  command = plan
+  variables {
+    catalog_type = "hive"
+  }
+  expect_failures = [var.catalog_type]
+}
+
+run "access_before" {
+  command = apply
+  variables {
+    catalog_type  = "nessie"
+    templates_dir = "tests/fixtures/access_before"
+  }
+  assert {
+    condition     = jsonencode(output.reader_visible_columns.customers) == jsonencode(["customer_id"])
+    error_message = "segment (unclassified, so restricted) and contact (holds a restricted field) are hidden from the reader"
+  }
+}
+
+run "access_level_change_changes_the_plan" {
+  command = plan
+  variables {
+    catalog_type  = "nessie"
+    templates_dir = "tests/fixtures/access_after"
+  }
+  assert {
+    condition     = jsonencode(output.reader_visible_columns.customers) == jsonencode(["customer_id", "segment"])
+    error_message = "segment became internal: the reader may read it"
+  }
+  assert {
+    condition     = aws_s3_object.trino_rules[0].content != run.access_before.trino_access_rules_json
+    error_message = "the access_level change must change the Trino rules object Terraform plans to write"
+  }
+  assert {
+    condition     = aws_s3_object.trino_rules[0].content == output.trino_access_rules_json
+    error_message = "the planned rules object holds the rules rendered from the changed template"
+  }
+  assert {
+    condition     = one([for c in output.column_access.customers : c if c.name == "segment"]).access_level == "internal"
+    error_message = "column_access (what icespec apply tags in Lake Formation) follows the change"
+  }
+}
