@@ -86,3 +86,40 @@ def copy_terraform_tree(destination: Path) -> Path:
     shutil.copytree(TERRAFORM_DIR, destination / "terraform", ignore=_IGNORED)
     shutil.copytree(REPO_ROOT / "table-templates", destination / "table-templates", ignore=_IGNORED)
     return destination / "terraform"
+
+
+MOTO_SERVICES = (
+    "s3",
+    "glue",
+    "iam",
+    "sts",
+    "lakeformation",
+    "athena",
+    "sns",
+    "kms",
+    "ec2",
+    "ecs",
+    "elbv2",
+    "dynamodb",
+    "logs",
+    "cloudwatch",
+    "appautoscaling",
+)
+
+
+def moto_provider_override(endpoint: str) -> str:
+    """A `*_override.tf` pointing the root's aws provider at moto (merged into its provider block)."""
+    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in MOTO_SERVICES)
+    return f"""provider "aws" {{
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false
+  max_retries                 = 2
+  s3_use_path_style           = true
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""

@@ -147,6 +147,8 @@ data "aws_iam_policy_document" "lake_bucket" {
   }
   # Writers that send no encryption header get the bucket default (SSE-KMS with our key), so the
   # policy denies only puts that ask for something else: another algorithm or another key.
+  # (StringNotEquals, not ...IfExists: a missing header must not match, or header-less writers
+  # such as PyArrow's S3 filesystem would be denied.)
   statement {
     sid       = "DenyPutsNotUsingTheLakeKey"
     effect    = "Deny"
@@ -157,7 +159,7 @@ data "aws_iam_policy_document" "lake_bucket" {
       identifiers = ["*"]
     }
     condition {
-      test     = "StringNotEqualsIfExists"
+      test     = "StringNotEquals"
       variable = "s3:x-amz-server-side-encryption"
       values   = ["aws:kms"]
     }
@@ -172,7 +174,7 @@ data "aws_iam_policy_document" "lake_bucket" {
       identifiers = ["*"]
     }
     condition {
-      test     = "StringNotEqualsIfExists"
+      test     = "StringNotEquals"
       variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
       values   = [aws_kms_key.lake.arn]
     }
