@@ -13,10 +13,10 @@ from pathlib import Path
 
 import boto3
 import pytest
-from tests.terraform.tfrun import Terraform, copy_terraform_tree, moto_provider_override
 
 from icespec.governance.lakeformation import apply_column_tags
 from icespec.spec import load_spec
+from tests.terraform.tfrun import Terraform, copy_terraform_tree, moto_provider_override
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto, pytest.mark.slow]
 

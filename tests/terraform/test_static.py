@@ -9,6 +9,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+
 from tests.terraform.tfrun import REPO_ROOT, TERRAFORM_DIR, Terraform
 
 pytestmark = pytest.mark.terraform

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.terraform.tfrun import REPO_ROOT, TERRAFORM_DIR, Terraform
 
 from icespec.spec import load_spec
 from icespec.spec import properties as spec_properties
+from tests.terraform.tfrun import REPO_ROOT, TERRAFORM_DIR, Terraform
 
 pytestmark = pytest.mark.terraform
 
