@@ -75,4 +75,57 @@ def open_catalog(settings: Settings | None = None) -> Catalog:
         settings.lakehouse_dir.mkdir(parents=True, exist_ok=True)
         if settings.warehouse and settings.warehouse.startswith("file://"):
             Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)
+    if settings.backend == "aws-nessie":
+        return _open_nessie(settings)
     return load_catalog(settings.catalog_name, **catalog_properties(settings))
+
+
+def _open_nessie(settings: Settings) -> Catalog:
+    """Nessie's REST catalog, checked at once: a wrong URI, branch or warehouse names its variable.
+
+    pyiceberg reads `<uri>/v1/config` when the catalog is built; the branch only fails on the first
+    call that uses it, so one namespace listing is made here to fail early and clearly.
+    """
+    from pyiceberg.catalog import load_catalog
+    from pyiceberg.exceptions import RESTError
+    from requests import RequestException
+
+    props = catalog_properties(settings)
+    uri = f"ICESPEC_NESSIE_URI={settings.nessie_uri!r}"
+    try:
+        catalog = load_catalog(settings.catalog_name, **props)
+    except (RequestException, RESTError, ValueError) as exc:
+        reason = _short_reason(exc)
+        if settings.warehouse and f"'{settings.warehouse}'" in reason:
+            raise SettingsError(
+                [f"ICESPEC_WAREHOUSE={settings.warehouse!r}: Nessie at {uri} refused it ({reason}); "
+                 "set it to a warehouse name configured in Nessie, or unset it for Nessie's default"]
+            ) from None  # fmt: skip
+        raise SettingsError(
+            [f"{uri}: no Nessie Iceberg REST endpoint answered at {props['uri']}/v1/config ({reason}); "
+             "set it to Nessie's Iceberg REST base without the branch (e.g. http://nessie:19120/iceberg) "
+             "and check that Nessie is running"]
+        ) from None  # fmt: skip
+    try:
+        catalog.list_namespaces()
+    except (RequestException, RESTError) as exc:
+        reason = _short_reason(exc)
+        if "NoSuchReference" in reason:
+            raise SettingsError(
+                [f"ICESPEC_NESSIE_BRANCH={settings.nessie_branch!r}: no such branch in Nessie at {uri} "
+                 f"({reason}); create it or set ICESPEC_NESSIE_BRANCH to an existing branch"]
+            ) from None  # fmt: skip
+        raise SettingsError([f"{uri}: listing namespaces on Nessie failed ({reason})"]) from None
+    return catalog
+
+
+def _short_reason(exc: Exception) -> str:
+    """One line: connection failures say so instead of urllib3's nested repr."""
+    from requests import ConnectionError, Timeout
+
+    if isinstance(exc, Timeout):
+        return "timed out"
+    if isinstance(exc, ConnectionError):
+        return "could not connect"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}{'...' if len(text) > 200 else ''}"
