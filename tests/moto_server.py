@@ -2,10 +2,10 @@
 
 Usage: python tests/moto_server.py -H 127.0.0.1 -p PORT
 
-moto 5.2.5 differs from AWS in a few places that make the provider hang or see a perpetual diff
-(docs: /work/shared/environment.md). Each patch below restores AWS's documented behaviour for
-one API and nothing more; they live here, not in a conftest, so the server runs in its own process
-exactly as `moto_server` would.
+moto 5.2.5 differs from AWS in a few places that make the provider hang, fail or see a perpetual
+diff (docs/deployment-aws.md, "Testing offline"). Each numbered patch below restores AWS's
+documented behaviour for one API and nothing more; they live here, not in a conftest, so the
+server runs in its own process exactly as `moto_server` would.
 """
 
 from __future__ import annotations
