@@ -1,0 +1,290 @@
+"""ICESPEC_BACKEND=aws-nessie end to end: the real pyiceberg REST client, icespec's plan/apply/writers and
+CLI, against a local server that answers like Nessie's Iceberg REST endpoint (tests/support/iceberg_rest.py).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pyiceberg.types import StringType
+
+from icespec.catalogs import Settings, open_catalog
+from icespec.cli import main
+from icespec.schema import arrow_schema
+from icespec.spec import load_specs, parse_spec
+from icespec.tables.apply import apply_specs, apply_table
+from icespec.tables.plan import plan_tables
+from icespec.tables.writers import write_table
+from tests.nessie.conftest import REPO, nessie_env
+from tests.support.iceberg_rest import IcebergRestServer
+
+ITEMS = """\
+identifier_fields: [id]
+partition_spec:
+  - {column: day, transform: day}
+columns:
+  - {name: id, type: long, required: true, description: Item id, access_level: public}
+  - {name: label, type: string, description: Label, access_level: public}
+  - {name: day, type: date, required: true, description: Day, access_level: public}
+"""
+NOTE_COLUMN = "  - {name: note, type: string, description: Free text, access_level: internal}\n"
+
+
+def _items_spec(namespace: str, extra_columns: str = ""):
+    return parse_spec(f"name: items\nnamespace: {namespace}\n{ITEMS}{extra_columns}", filename="items.yaml")
+
+
+def _set_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    for name in ("ICESPEC_WAREHOUSE", "ICESPEC_NESSIE_BRANCH", "ICESPEC_TEMPLATES", "ICESPEC_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def _templates(folder: Path, namespace: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "items.yaml").write_text(f"name: items\nnamespace: {namespace}\n{body}")
+    return folder
+
+
+def _file_path(uri: str) -> Path:
+    return Path(url2pathname(urlparse(uri).path))
+
+
+def _items(ids: list[int], label: str) -> pa.Table:
+    import datetime as dt
+
+    return pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "label": [f"{label}{i}" for i in ids],
+            "day": [dt.date(2024, 1, 1 + i % 3) for i in ids],
+        }
+    )
+
+
+def test_every_call_goes_to_the_branch_prefix_and_examples_plan_apply_plan(
+    nessie_server: IcebergRestServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    _set_env(monkeypatch, nessie_env(nessie_server, branch="dev"))
+    start = len(nessie_server.requests)
+    args = ["--templates", str(REPO / "table-templates")]
+
+    assert main([*args, "plan"]) == 2
+    assert main([*args, "apply"]) == 0
+    assert main([*args, "plan"]) == 0
+    assert "No changes: 4 table(s)" in capsys.readouterr().out
+
+    calls = nessie_server.requests[start:]
+    configs = [r for r in calls if r.route == "config"]
+    assert [(urlparse(r.path).path, r.query) for r in configs] == [
+        ("/iceberg/dev/v1/config", {"warehouse": ["warehouse"]})
+    ] * 3
+    catalog_calls = [r for r in calls if r.route != "config"]
+    assert catalog_calls and all(r.path.startswith("/iceberg/v1/dev%7Cwarehouse/") for r in catalog_calls)
+    assert {r.branch for r in catalog_calls} == {"dev"}
+    # The tables exist on dev only, with real metadata files behind them.
+    specs = load_specs([REPO / "table-templates"])
+    dev, main_branch = nessie_server.catalogs["dev"], nessie_server.catalogs["main"]
+    for spec in specs:
+        table = dev.load_table(spec.identifier)
+        assert _file_path(table.metadata_location).is_file()
+        assert not main_branch.table_exists(spec.identifier)
+    # Tables were created in one staged create + one commit each (assert-create), never twice.
+    creates = [
+        r for r in calls if r.route == "commit_table" and r.body["requirements"][0]["type"] == "assert-create"
+    ]
+    assert sorted(r.identifier for r in creates) == sorted(s.identifier for s in specs)
+
+
+def test_default_warehouse_uses_the_bare_branch_prefix(nessie_server: IcebergRestServer):
+    env = nessie_env(nessie_server, branch="ci")
+    del env["ICESPEC_WAREHOUSE"]
+    start = len(nessie_server.requests)
+    catalog = open_catalog(Settings.from_env(env))
+    assert catalog.properties["prefix"] == "ci"
+    assert catalog.uri == f"{nessie_server.iceberg_url}/"  # Nessie's `uri` override drops the branch
+    assert [urlparse(r.path).path for r in nessie_server.requests[start:]] == [
+        "/iceberg/ci/v1/config",
+        "/iceberg/v1/ci/namespaces",
+    ]
+
+
+def test_cli_apply_write_then_python_upsert_read_back(
+    nessie_server: IcebergRestServer, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    _set_env(monkeypatch, nessie_env(nessie_server))
+    templates = _templates(tmp_path / "templates", namespace, ITEMS)
+    args = ["--templates", str(templates)]
+    assert main([*args, "apply"]) == 0
+    pq.write_table(_items([1, 2, 3], "a"), tmp_path / "batch.parquet")
+    assert main([*args, "write", "items", str(tmp_path / "batch.parquet")]) == 0
+    assert "wrote 3 rows" in capsys.readouterr().out
+
+    settings = Settings.from_env(nessie_env(nessie_server))
+    spec = load_specs([templates])[0]
+    table = open_catalog(settings).load_table(spec.identifier)
+    result = write_table(table, spec, _items([3, 4], "b"), "upsert")
+    assert (result.rows_updated, result.rows_inserted) == (1, 1)
+
+    fresh = open_catalog(settings).load_table(spec.identifier)  # a second client reads it back
+    rows = fresh.scan().to_arrow().sort_by("id")
+    assert rows.column("id").to_pylist() == [1, 2, 3, 4]
+    assert rows.column("label").to_pylist() == ["a1", "a2", "b3", "b4"]
+    # The server's own catalog sees the same snapshot, and the data files are real Parquet files.
+    backing = nessie_server.catalogs["main"].load_table(spec.identifier)
+    assert backing.current_snapshot().snapshot_id == fresh.current_snapshot().snapshot_id
+    files = [task.file.file_path for task in backing.scan().plan_files()]
+    assert files and all(_file_path(f).is_file() for f in files)
+    assert sum(pq.read_metadata(_file_path(f)).num_rows for f in files) == 4
+
+
+def test_add_column_arrives_as_add_schema_and_set_current_schema(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    settings = Settings.from_env(nessie_env(nessie_server))
+    catalog = open_catalog(settings)
+    v1, v2 = _items_spec(namespace), _items_spec(namespace, NOTE_COLUMN)
+    apply_specs([v1], catalog)
+    before = catalog.load_table(v1.identifier).metadata
+    start = len(nessie_server.requests)
+
+    assert [r.action for r in apply_specs([v2], catalog)] == ["updated"]
+
+    commits = [r for r in nessie_server.requests[start:] if r.route == "commit_table"]
+    assert len(commits) == 1 and commits[0].status == 200
+    body = commits[0].body
+    assert body["identifier"] == {"namespace": [namespace], "name": "items"}
+    assert {"type": "assert-table-uuid", "uuid": str(before.table_uuid)} in body["requirements"]
+    assert {"type": "assert-current-schema-id", "current-schema-id": before.current_schema_id} in body[
+        "requirements"
+    ]
+    actions = [u["action"] for u in body["updates"]]
+    assert actions[:2] == ["add-schema", "set-current-schema"]
+    new_schema = body["updates"][0]["schema"]
+    assert [f["name"] for f in new_schema["fields"]] == ["id", "label", "day", "note"]
+    note = new_schema["fields"][-1]
+    assert note == {"id": before.last_column_id + 1, "name": "note", "type": "string", "required": False,
+                    "doc": "Free text"}  # fmt: skip
+    assert body["updates"][1] == {"action": "set-current-schema", "schema-id": -1}  # -1: the one just added
+    assert not any(p.has_changes for p in plan_tables([v2], open_catalog(settings)))
+
+
+def test_writer_retries_after_a_409_from_a_concurrent_commit(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    settings = Settings.from_env(nessie_env(nessie_server))
+    catalog = open_catalog(settings)
+    spec = _items_spec(namespace)
+    apply_specs([spec], catalog)
+    table = catalog.load_table(spec.identifier)
+
+    other_snapshots: list[int] = []
+
+    def another_writer_commits_first(branch_catalog) -> None:
+        other = branch_catalog.load_table(spec.identifier)
+        other.append(_items([100], "other").cast(arrow_schema(spec)))
+        other_snapshots.append(other.current_snapshot().snapshot_id)
+
+    nessie_server.on_next_commit(spec.identifier, another_writer_commits_first)
+    start = len(nessie_server.requests)
+    result = write_table(table, spec, _items([1, 2], "mine"), "append")
+
+    commits = [r for r in nessie_server.requests[start:] if r.route == "commit_table"]
+    assert [r.status for r in commits] == [409, 200]
+    assert result.attempts == 2
+
+    def main_ref_requirement(request) -> dict:
+        (requirement,) = [r for r in request.body["requirements"] if r["type"] == "assert-ref-snapshot-id"]
+        return requirement
+
+    assert main_ref_requirement(commits[0]) == {
+        "type": "assert-ref-snapshot-id",
+        "ref": "main",
+        "snapshot-id": None,
+    }
+    assert commits[0].body["updates"][0]["action"] == "add-snapshot"
+    # The retry is built on the other writer's snapshot: nothing of either writer is lost.
+    assert main_ref_requirement(commits[1])["snapshot-id"] == other_snapshots[0]
+    ids = open_catalog(settings).load_table(spec.identifier).scan().to_arrow().column("id").to_pylist()
+    assert sorted(ids) == [1, 2, 100]
+
+
+def test_concurrent_apply_of_the_same_change_gets_409_then_finds_nothing_to_do(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    catalog = open_catalog(Settings.from_env(nessie_env(nessie_server)))
+    v1, v2 = _items_spec(namespace), _items_spec(namespace, NOTE_COLUMN)
+    apply_specs([v1], catalog)
+
+    def another_deploy_applies_it_first(branch_catalog) -> None:
+        with branch_catalog.load_table(v2.identifier).update_schema() as update:
+            update.add_column("note", StringType(), doc="Free text")
+
+    nessie_server.on_next_commit(v2.identifier, another_deploy_applies_it_first)
+    start = len(nessie_server.requests)
+    result = apply_table(v2, catalog)
+
+    commits = [r for r in nessie_server.requests[start:] if r.route == "commit_table"]
+    assert [(r.status, r.body["updates"][0]["action"]) for r in commits] == [(409, "add-schema")]
+    assert result.action == "unchanged"  # re-read after the 409: the other deploy already did it
+    names = [f.name for f in catalog.load_table(v2.identifier).schema().fields]
+    assert names == ["id", "label", "day", "note"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("case", "variable"),
+    [
+        ("unreachable", "ICESPEC_NESSIE_URI"),
+        ("not-iceberg-rest", "ICESPEC_NESSIE_URI"),
+        ("missing-branch", "ICESPEC_NESSIE_BRANCH"),
+        ("unknown-warehouse", "ICESPEC_WAREHOUSE"),
+    ],
+)
+def test_bad_nessie_settings_name_the_variable_and_change_nothing(
+    nessie_server: IcebergRestServer, monkeypatch: pytest.MonkeyPatch, capsys, case: str, variable: str
+):
+    env = {
+        "unreachable": nessie_env(
+            nessie_server, ICESPEC_NESSIE_URI=f"http://127.0.0.1:{_free_port()}/iceberg"
+        ),
+        "not-iceberg-rest": nessie_env(nessie_server, ICESPEC_NESSIE_URI=f"{nessie_server.root_url}/api/v2"),
+        "missing-branch": nessie_env(nessie_server, branch="release-9"),
+        "unknown-warehouse": nessie_env(nessie_server, ICESPEC_WAREHOUSE="lake"),
+    }[case]
+    _set_env(monkeypatch, env)
+    start = len(nessie_server.requests)
+
+    assert main(["--templates", str(REPO / "table-templates"), "apply"]) == 1
+
+    err = capsys.readouterr().err
+    assert f"{variable}=" in err and "Traceback" not in err
+    assert not [r for r in nessie_server.requests[start:] if r.method in ("POST", "DELETE")]
+
+
+def test_unreachable_nessie_from_the_installed_command(nessie_server: IcebergRestServer, tmp_path: Path):
+    env = nessie_env(nessie_server, ICESPEC_NESSIE_URI=f"http://127.0.0.1:{_free_port()}/iceberg")
+    run = subprocess.run(
+        [sys.executable, "-m", "icespec", "--templates", str(REPO / "table-templates"), "plan"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "ICESPEC_NESSIE_URI='http://127.0.0.1:" in run.stderr and "could not connect" in run.stderr
+    assert "Traceback" not in run.stderr
