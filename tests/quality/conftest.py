@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from quality_data import PROBE_TEMPLATE, REPO_ROOT
+from tests.quality.quality_data import PROBE_TEMPLATE, REPO_ROOT
 
 from icespec.spec import TableSpec, parse_spec
 

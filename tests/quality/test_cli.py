@@ -6,7 +6,7 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from quality_data import REPO_ROOT
+from tests.quality.quality_data import REPO_ROOT
 
 from icespec.catalogs import Settings, open_catalog
 from icespec.cli import main

@@ -16,7 +16,7 @@ from dagster import (
     asset,
     materialize,
 )
-from quality_data import FRESH_NOW, LATEST_UPDATE, PROBE_TEMPLATE, clean_probe_rows, table_from_rows
+from tests.quality.quality_data import FRESH_NOW, LATEST_UPDATE, PROBE_TEMPLATE, clean_probe_rows, table_from_rows
 
 from icespec.catalogs import Settings
 from icespec.orchestration.quality_checks import build_quality_checks

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pytest
-from quality_data import FRESH_NOW, LATEST_UPDATE, clean_probe_rows, table_from_rows
+from tests.quality.quality_data import FRESH_NOW, LATEST_UPDATE, clean_probe_rows, table_from_rows
 
 from icespec.quality import scan_arrow
 from icespec.spec import parse_spec
