@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 
 BACKENDS = ("local", "aws-glue", "aws-nessie", "gcp")
 PYICEBERG_BACKENDS = ("local", "aws-glue", "aws-nessie")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class SettingsError(ValueError):
@@ -42,7 +44,12 @@ class Settings:
     trino_user: str | None = None
     gcp_project: str | None = None
     gcp_dataset_location: str | None = None
-    bigquery_endpoint: str | None = None
+    bigquery_endpoint: str | None = None  # a BigQuery emulator; None = the real API
+    gcp_biglake_connection: str | None = None  # "project.location.name", from terraform/gcp
+    gcp_storage_uri: str | None = None  # gs://bucket/prefix of the Iceberg tables' data
+    gcp_policy_tag_restricted: str | None = None  # policy tag resource names (column-level security)
+    gcp_policy_tag_pii: str | None = None
+    gcp_emulator: bool = False  # plain tables, no policy tags, datasets created on demand
     sns_topic_arn: str | None = None
     slack_webhook_url: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -77,7 +84,6 @@ class Settings:
         region = get("ICESPEC_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION")
         endpoint = url("ICESPEC_AWS_ENDPOINT_URL", ("http", "https"))
         nessie_uri = url("ICESPEC_NESSIE_URI", ("http", "https"))
-        url("ICESPEC_BIGQUERY_ENDPOINT", ("http", "https"))
         url("ICESPEC_SLACK_WEBHOOK_URL", ("https", "http"))
         trino_port_text = get("ICESPEC_TRINO_PORT") or "8080"
         trino_port = 8080
@@ -86,6 +92,14 @@ class Settings:
         else:
             problems.append(f"ICESPEC_TRINO_PORT={trino_port_text!r} is not a port number (1-65535)")
         athena_results = get("ICESPEC_ATHENA_RESULTS_S3")
+        bigquery_endpoint = url("ICESPEC_BIGQUERY_ENDPOINT", ("http", "https"))
+        storage_uri = get("ICESPEC_GCP_STORAGE_URI")
+        if storage_uri and not storage_uri.startswith("gs://"):
+            problems.append(f"ICESPEC_GCP_STORAGE_URI={storage_uri!r} must start with gs://")
+        emulator_text = (get("ICESPEC_GCP_EMULATOR") or "false").lower()
+        if emulator_text not in TRUE_WORDS + FALSE_WORDS:
+            problems.append(f"ICESPEC_GCP_EMULATOR={emulator_text!r} is not true or false")
+        emulator = emulator_text in TRUE_WORDS
         if athena_results and not athena_results.startswith("s3://"):
             problems.append(f"ICESPEC_ATHENA_RESULTS_S3={athena_results!r} must start with s3://")
 
@@ -106,8 +120,16 @@ class Settings:
                 problems.append(
                     "ICESPEC_NESSIE_URI is required for ICESPEC_BACKEND=aws-nessie (e.g. http://nessie:19120/iceberg)"
                 )
-        elif backend == "gcp" and not get("ICESPEC_GCP_PROJECT"):
-            problems.append("ICESPEC_GCP_PROJECT is required for ICESPEC_BACKEND=gcp")
+        elif backend == "gcp":
+            if not get("ICESPEC_GCP_PROJECT"):
+                problems.append("ICESPEC_GCP_PROJECT is required for ICESPEC_BACKEND=gcp")
+            if emulator and not bigquery_endpoint:
+                problems.append(
+                    "ICESPEC_GCP_EMULATOR=true needs ICESPEC_BIGQUERY_ENDPOINT (the emulator's URL)"
+                )
+            # What the BigQuery tables need beyond this (connection, storage, policy tags: fail
+            # closed) is checked where the gcp backend opens (icespec.gcp.settings.GcpSettings),
+            # so commands that only query (icespec check) run without them.
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -131,7 +153,12 @@ class Settings:
             trino_user=get("ICESPEC_TRINO_USER"),
             gcp_project=get("ICESPEC_GCP_PROJECT"),
             gcp_dataset_location=get("ICESPEC_GCP_DATASET_LOCATION"),
-            bigquery_endpoint=get("ICESPEC_BIGQUERY_ENDPOINT"),
+            bigquery_endpoint=bigquery_endpoint,
+            gcp_biglake_connection=get("ICESPEC_GCP_BIGLAKE_CONNECTION"),
+            gcp_storage_uri=storage_uri.rstrip("/") if storage_uri else None,
+            gcp_policy_tag_restricted=get("ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
+            gcp_policy_tag_pii=get("ICESPEC_GCP_POLICY_TAG_PII"),
+            gcp_emulator=emulator,
             sns_topic_arn=get("ICESPEC_SNS_TOPIC_ARN"),
             slack_webhook_url=get("ICESPEC_SLACK_WEBHOOK_URL"),
             slack_bot_token=get("ICESPEC_SLACK_BOT_TOKEN"),

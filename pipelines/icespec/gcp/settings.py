@@ -1,14 +1,25 @@
-"""GCP backend settings: icespec.catalogs.Settings plus what `terraform output icespec_env` exports."""
+"""GCP backend settings: the gcp part of `icespec.catalogs.Settings`, checked for what BigQuery needs.
+
+`Settings.from_env` is the one place that reads ICESPEC_* variables (and checks their form);
+`GcpSettings.from_settings` derives this view from it and adds the backend's own requirement:
+without the BigLake connection, the storage URI and both policy tags a restricted column would be
+created readable by everyone, so the backend refuses to open (fail closed) unless it talks to an
+emulator.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from icespec.catalogs.settings import Settings, SettingsError
 
-TRUE = ("1", "true", "yes")
+REQUIRED_OUTSIDE_EMULATOR = (
+    ("ICESPEC_GCP_BIGLAKE_CONNECTION", "gcp_biglake_connection"),
+    ("ICESPEC_GCP_STORAGE_URI", "gcp_storage_uri"),
+    ("ICESPEC_GCP_POLICY_TAG_RESTRICTED", "gcp_policy_tag_restricted"),
+    ("ICESPEC_GCP_POLICY_TAG_PII", "gcp_policy_tag_pii"),
+)
 
 
 @dataclass(frozen=True)
@@ -22,36 +33,16 @@ class GcpSettings:
     emulator: bool = False  # plain tables, no policy tags, datasets created on demand
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GcpSettings:
-        """Validate ICESPEC_GCP_* variables; every problem is named in one SettingsError."""
-        env = os.environ if env is None else env
-        base = Settings.from_env({**env, "ICESPEC_BACKEND": "gcp"})
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        emulator = (get("ICESPEC_GCP_EMULATOR") or "false").lower() in TRUE
+    def from_settings(cls, settings: Settings) -> GcpSettings:
+        """The gcp view of validated Settings; a SettingsError names every variable still missing."""
         problems: list[str] = []
-        connection = get("ICESPEC_GCP_BIGLAKE_CONNECTION")
-        storage_uri = get("ICESPEC_GCP_STORAGE_URI")
-        tags = {
-            "restricted": get("ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
-            "pii": get("ICESPEC_GCP_POLICY_TAG_PII"),
-        }
-        if storage_uri and not storage_uri.startswith("gs://"):
-            problems.append(f"ICESPEC_GCP_STORAGE_URI={storage_uri!r} must start with gs://")
-        if emulator and not base.bigquery_endpoint:
+        if not settings.gcp_project:
+            problems.append("ICESPEC_GCP_PROJECT is required for ICESPEC_BACKEND=gcp")
+        if settings.gcp_emulator and not settings.bigquery_endpoint:
             problems.append("ICESPEC_GCP_EMULATOR=true needs ICESPEC_BIGQUERY_ENDPOINT (the emulator's URL)")
-        if not emulator:
-            # Fail closed: without the tags a restricted column would be created readable by everyone.
-            for variable, value in (
-                ("ICESPEC_GCP_BIGLAKE_CONNECTION", connection),
-                ("ICESPEC_GCP_STORAGE_URI", storage_uri),
-                ("ICESPEC_GCP_POLICY_TAG_RESTRICTED", tags["restricted"]),
-                ("ICESPEC_GCP_POLICY_TAG_PII", tags["pii"]),
-            ):
-                if not value:
+        if not settings.gcp_emulator:
+            for variable, attribute in REQUIRED_OUTSIDE_EMULATOR:
+                if not getattr(settings, attribute):
                     problems.append(
                         f"{variable} is required for ICESPEC_BACKEND=gcp: take it from "
                         "`terraform -chdir=terraform/gcp output -json icespec_env` "
@@ -59,12 +50,21 @@ class GcpSettings:
                     )
         if problems:
             raise SettingsError(problems)
+        tags = {"restricted": settings.gcp_policy_tag_restricted, "pii": settings.gcp_policy_tag_pii}
         return cls(
-            project=base.gcp_project or "",
-            location=base.gcp_dataset_location or "US",
-            endpoint=base.bigquery_endpoint,
-            connection=connection,
-            storage_uri=storage_uri.rstrip("/") if storage_uri else None,
-            policy_tags=None if emulator else {k: v for k, v in tags.items() if v},
-            emulator=emulator,
+            project=settings.gcp_project or "",
+            location=settings.gcp_dataset_location or "US",
+            endpoint=settings.bigquery_endpoint,
+            connection=settings.gcp_biglake_connection,
+            storage_uri=settings.gcp_storage_uri,
+            policy_tags=None if settings.gcp_emulator else {k: v for k, v in tags.items() if v},
+            emulator=settings.gcp_emulator,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GcpSettings:
+        """`from_settings(Settings.from_env(env))` with the backend forced to gcp."""
+        import os
+
+        env = os.environ if env is None else env
+        return cls.from_settings(Settings.from_env({**env, "ICESPEC_BACKEND": "gcp"}))
