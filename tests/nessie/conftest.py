@@ -42,3 +42,12 @@ def nessie_settings(nessie_server: IcebergRestServer) -> Settings:
 @pytest.fixture
 def namespace() -> str:
     return f"n{next(_counter)}_{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(nessie_server: IcebergRestServer) -> Iterator[None]:
+    """A 500 means a bug in the test server or a test hook: fail the test that caused it."""
+    start = len(nessie_server.requests)
+    yield
+    errors = [r for r in nessie_server.requests[start:] if r.status >= 500]
+    assert not errors, [f"{r.method} {r.path} -> {r.status}" for r in errors]

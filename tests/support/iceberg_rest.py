@@ -150,14 +150,6 @@ class IcebergRestServer:
         with self._lock:
             self._commit_hooks[(branch, tuple(identifier))] = hook
 
-    def requests_for(self, *, route: str | None = None, identifier: tuple[str, ...] | None = None):
-        with self._lock:
-            return [
-                r
-                for r in self.requests
-                if (route is None or r.route == route) and (identifier is None or r.identifier == identifier)
-            ]
-
     # -- dispatch ----------------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, body_bytes: bytes) -> tuple[int, Any]:
         split = urlsplit(raw_path)
