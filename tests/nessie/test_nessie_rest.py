@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pyiceberg.exceptions import NamespaceNotEmptyError, NoSuchTableError
 from pyiceberg.types import StringType
 
 from icespec.catalogs import Settings, open_catalog
@@ -288,3 +289,26 @@ def test_unreachable_nessie_from_the_installed_command(nessie_server: IcebergRes
     assert run.returncode == 1
     assert "ICESPEC_NESSIE_URI='http://127.0.0.1:" in run.stderr and "could not connect" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_namespace_and_table_calls_icespec_does_not_make_itself(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    catalog = open_catalog(Settings.from_env(nessie_env(nessie_server)))
+    spec = _items_spec(namespace)
+    apply_specs([spec], catalog)
+    assert catalog.namespace_exists(namespace) and (namespace,) in catalog.list_namespaces()
+    assert catalog.load_namespace_properties(namespace) == {"exists": "true"}
+    assert catalog.list_tables(namespace) == [spec.identifier]
+    assert catalog.table_exists(spec.identifier)
+    with pytest.raises(NamespaceNotEmptyError):
+        catalog.drop_namespace(namespace)
+
+    catalog.rename_table(spec.identifier, (namespace, "renamed"))
+    catalog.drop_table((namespace, "renamed"))
+    assert not catalog.table_exists((namespace, "renamed")) and catalog.list_tables(namespace) == []
+    with pytest.raises(NoSuchTableError):
+        catalog.drop_table((namespace, "renamed"))
+    catalog.drop_namespace(namespace)
+    assert not catalog.namespace_exists(namespace)
+    assert not nessie_server.catalogs["main"].namespace_exists(namespace)
