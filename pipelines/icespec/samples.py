@@ -68,11 +68,21 @@ class _Generator:
             length = 16 if "embedding" in path else self.random.randint(0, 3)
             return [self.value(t.element_type, None, f"{path}.element", i, True) for _ in range(length)]
         if isinstance(t, pi.MapType):
-            keys = sorted({f"k{self.random.randint(0, 9)}" for _ in range(self.random.randint(0, 3))})
+            keys = self.map_keys(t.key_type, f"{path}.key", self.random.randint(0, 3))
             return [(k, self.value(t.value_type, None, f"{path}.value", i, True)) for k in keys]
         if "accepted_values" in checks:
             return checks["accepted_values"][(i + self.random.randint(0, 7)) % len(checks["accepted_values"])]
         return self.primitive(t, checks, path, i)
+
+    def map_keys(self, key_type: pi.IcebergType, path: str, count: int) -> list[Any]:
+        """Up to `count` distinct, non-null keys of the map's own key type (map<int, ...> gets ints)."""
+        keys: dict[str, Any] = {}  # by repr: a struct key is a dict, which cannot be hashed
+        for _ in range(count * 4):  # a few draws more than needed: a boolean key has only two values
+            if len(keys) == count:
+                break
+            key = self.value(key_type, None, path, self.random.randint(0, 9), True)
+            keys.setdefault(repr(key), key)
+        return list(keys.values())
 
     def primitive(self, t: pi.IcebergType, checks: Any, path: str, i: int) -> Any:
         is_key = path in self.identifiers
