@@ -11,6 +11,7 @@ from pyiceberg.catalog.glue import GlueCatalog
 from icespec.governance.lakeformation import (
     ColumnTagChange,
     GovernanceError,
+    GovernanceSkipped,
     apply_column_tags,
     desired_column_tags,
     plan_column_tags,
@@ -158,3 +159,22 @@ def _exercise_apply_column_tags(moto_endpoint: str, clients: dict) -> None:
     extra_column = parse_spec(NESTED + "  - {name: added_later, type: string}\n", "people.yaml")
     with pytest.raises(GovernanceError, match="added_later"):
         apply_column_tags(spec=extra_column, lakeformation=lakeformation, glue=glue)
+
+
+@pytest.mark.moto
+def test_an_account_without_icespec_lf_tags_is_skipped_with_a_warning(moto_endpoint: str) -> None:
+    """A Glue catalog terraform/aws did not set up for Lake Formation: nothing to tag, said loudly."""
+    kwargs = {
+        "endpoint_url": moto_endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "t",
+        "aws_secret_access_key": "t",
+    }
+    lakeformation, glue = boto3.client("lakeformation", **kwargs), boto3.client("glue", **kwargs)
+    spec = parse_spec(NESTED, "people.yaml")
+    with pytest.warns(GovernanceSkipped, match="do not exist in this account"):
+        # a catalog id of its own: the shared moto server may hold another test's tags
+        assert (
+            apply_column_tags(spec=spec, lakeformation=lakeformation, glue=glue, catalog_id="999999999999")
+            == []
+        )

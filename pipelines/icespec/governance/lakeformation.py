@@ -13,10 +13,16 @@ assigns each column's tags from its template, so access follows the YAML at ever
 
 A column in the live table that no template describes loses its managed tags and so inherits the
 database's `restricted` (fail-closed).
+
+In an account where neither LF tag exists (a Glue catalog that terraform/aws did not set up for
+Lake Formation), there is nothing to assign: the step is skipped with a `GovernanceSkipped`
+warning. That never widens access — with Lake Formation deployed the tags exist, and a column
+without tags inherits the database's `restricted`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +41,10 @@ ColumnTags = dict[str, dict[str, str]]  # column name -> {tag key: value}
 
 class GovernanceError(RuntimeError):
     """Lake Formation refused a tag change; the message names the table, the columns and the fix."""
+
+
+class GovernanceSkipped(UserWarning):
+    """The account has no icespec LF tags (Lake Formation not set up by terraform/aws): nothing tagged."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,20 @@ def read_column_tags(
     return tags
 
 
+def defined_managed_tags(lakeformation: Any, catalog_id: str | None = None) -> list[str]:
+    """Which of the managed LF tags exist in the account (created by terraform/aws)."""
+    found = []
+    for key in MANAGED_TAGS:
+        kwargs = {"TagKey": key, **({"CatalogId": catalog_id} if catalog_id else {})}
+        try:
+            values = lakeformation.get_lf_tag(**kwargs).get("TagValues") or []
+        except lakeformation.exceptions.EntityNotFoundException:
+            values = []
+        if values:
+            found.append(key)
+    return found
+
+
 def live_glue_columns(glue: Any, database: str, table: str, catalog_id: str | None = None) -> list[str]:
     """Top-level column names of the Glue table — what Lake Formation tags."""
     kwargs = {"DatabaseName": database, "Name": table, **({"CatalogId": catalog_id} if catalog_id else {})}
@@ -208,8 +232,9 @@ def apply_column_tags(
     - `catalog` is accepted for the hook's uniform call and not needed (tags live in LF, columns
       are read from Glue).
     - `dry_run=True` only reads and returns the changes (for `plan` and drift).
-    Returns the changes made (or that would be made); an empty list means the tags already match.
-    Raises GovernanceError when Lake Formation rejects a change.
+    Returns the changes made (or that would be made); an empty list means the tags already match
+    (or, with a `GovernanceSkipped` warning, that the account has no icespec LF tags at all).
+    Raises GovernanceError when Lake Formation rejects a change or only one of the tags exists.
     """
     del catalog  # the hook passes it to every governance step; column tags need only LF and Glue
     if lakeformation is None or glue is None:
@@ -218,10 +243,28 @@ def apply_column_tags(
         default_lf, default_glue = aws_clients(settings)
         lakeformation = lakeformation or default_lf
         glue = glue or default_glue
+    defined = defined_managed_tags(lakeformation, catalog_id)
+    if not defined:
+        warnings.warn(
+            f"{spec.full_name}: Lake Formation tags {' and '.join(MANAGED_TAGS)} do not exist in this account, so "
+            "no column was tagged; run `terraform apply` in terraform/aws (catalog_type = glue) to enable "
+            "column-level access control",
+            GovernanceSkipped,
+            stacklevel=2,
+        )
+        return []
+    if len(defined) < len(MANAGED_TAGS):
+        missing_tags = [key for key in MANAGED_TAGS if key not in defined]
+        raise GovernanceError(
+            f"Lake Formation tag {', '.join(missing_tags)} is missing while {', '.join(defined)} exists: "
+            "re-run `terraform apply` in terraform/aws to restore the tags"
+        )
     live_columns = live_glue_columns(glue, spec.namespace, spec.name, catalog_id)
     # Glue may spell column names in lower case; match the template's names to the live spelling.
     live_spelling = {name.lower(): name for name in live_columns}
-    desired = {live_spelling.get(name.lower(), name): tags for name, tags in desired_column_tags(spec).items()}
+    desired = {
+        live_spelling.get(name.lower(), name): tags for name, tags in desired_column_tags(spec).items()
+    }
     missing = [name for name in desired if name not in live_columns]
     if missing:
         raise GovernanceError(
