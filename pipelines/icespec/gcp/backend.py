@@ -50,6 +50,21 @@ class GcpWriteResult:
     rows_deleted: int
     job_id: str | None  # BigQuery job of the DML statement (BigQuery's counterpart of a snapshot id)
     null_lists_as_empty: int = 0  # NULL lists/maps stored as [] (BigQuery has no NULL ARRAY)
+    table: str = ""  # project.dataset.name
+
+    def describe(self) -> str:
+        text = f"{self.table}: {self.mode} wrote {self.rows_written} rows (job {self.job_id})"
+        if self.mode == "upsert":
+            text += f": {self.rows_updated} updated, {self.rows_inserted} inserted"
+        elif self.rows_deleted:
+            text += f", replaced {self.rows_deleted} rows"
+        if self.null_lists_as_empty:
+            text += f"; {self.null_lists_as_empty} NULL list/map value(s) stored as [] (BigQuery has no NULL ARRAY)"
+        return text
+
+    def metadata(self) -> dict[str, Any]:
+        """What only a BigQuery write has (for Dagster output metadata)."""
+        return {"job_id": str(self.job_id), "null_lists_as_empty": self.null_lists_as_empty}
 
 
 def make_client(settings: GcpSettings) -> bigquery.Client:
@@ -260,7 +275,7 @@ class BigQueryLakehouse:
         if mode == "upsert":
             self._check_upsert(spec, batch)
         if batch.num_rows == 0 and mode != "overwrite":
-            return GcpWriteResult(mode, 0, 0, 0, 0, None)
+            return GcpWriteResult(mode, 0, 0, 0, 0, None, table=target)
         names = [c.name for c in spec.columns]
         staging = self._stage(spec, batch)
         try:
@@ -281,7 +296,7 @@ class BigQueryLakehouse:
         else:
             inserted, updated, deleted = estimate
         return GcpWriteResult(
-            mode, inserted + updated, inserted, updated, deleted, job.job_id, null_list_count(batch)
+            mode, inserted + updated, inserted, updated, deleted, job.job_id, null_list_count(batch), target
         )
 
     def _conform(self, spec: TableSpec, data: pa.Table) -> pa.Table:

@@ -84,6 +84,10 @@ class WriteResult:
             text += f", replaced {self.rows_deleted} rows"
         return text
 
+    def metadata(self) -> dict[str, Any]:
+        """What only an Iceberg commit has (for Dagster output metadata)."""
+        return {"snapshot_id": str(self.snapshot_id), "commit_attempts": self.attempts}
+
 
 # -- conforming the batch ------------------------------------------------------------------------
 def to_arrow(data: Any) -> pa.Table:

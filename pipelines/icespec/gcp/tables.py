@@ -1,0 +1,109 @@
+"""The gcp backend behind `icespec.tables.backend.Lakehouse`: BigQueryLakehouse, with the results and
+errors every other backend gives (ApplyResult, ApplyError, WriteError), so commands stay generic.
+
+The BigQuery client is made on first use: Dagster definitions load (and `location`) without
+contacting Google or looking for credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from icespec.catalogs.settings import Settings
+from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError, GcpWriteResult, quote
+from icespec.gcp.settings import GcpSettings
+from icespec.spec import TableSpec
+from icespec.spec.types import PrimitiveType
+from icespec.tables.apply import ApplyError, ApplyResult
+from icespec.tables.diff import TablePlan
+from icespec.tables.writers import WriteError, to_arrow
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pyarrow as pa
+
+
+@dataclass
+class BigQueryTables:
+    settings: GcpSettings
+    backend: str = field(default="gcp", init=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BigQueryTables:
+        return cls(GcpSettings.from_settings(settings))
+
+    @cached_property
+    def lakehouse(self) -> BigQueryLakehouse:
+        return BigQueryLakehouse(self.settings)
+
+    def plan(self, spec: TableSpec) -> TablePlan:
+        return self.lakehouse.plan(spec)
+
+    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
+        plans = [self.lakehouse.plan(spec) for spec in specs]
+        breaking = [(p, c) for p in plans for c in p.changes if c.breaking]
+        if breaking:
+            # BigQuery cannot drop, retype or require a column in place, with or without --allow-breaking.
+            raise ApplyError(
+                "changes BigQuery cannot make in place (refused with or without --allow-breaking); "
+                "nothing was changed:\n"
+                + "\n".join(
+                    f"  {p.spec.full_name} ({p.spec.source_path}"
+                    + (f":{c.yaml_line}" if c.yaml_line else "")
+                    + f"): {c.message}"
+                    for p, c in breaking
+                )
+            )
+        results = []
+        for plan in plans:
+            try:
+                applied = self.lakehouse.apply(plan.spec)
+            except GcpBackendError as error:
+                raise ApplyError(str(error)) from error
+            action = "created" if not applied.exists else "updated" if applied.changes else "unchanged"
+            results.append(ApplyResult(plan.spec, action, applied.changes if action != "unchanged" else ()))
+        return results
+
+    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> GcpWriteResult:
+        try:
+            return self.lakehouse.write(spec, to_arrow(data), mode)
+        except GcpBackendError as error:
+            raise WriteError(str(error)) from error
+
+    def read(
+        self, spec: TableSpec, *, between: tuple[str, dt.datetime, dt.datetime] | None = None
+    ) -> pa.Table:
+        where = None
+        if between is not None:
+            column, start, end = between
+            resolved = spec.resolve(column)
+            kind = resolved[1].name if resolved and isinstance(resolved[1], PrimitiveType) else ""
+            if kind == "date":
+                low, high = f"DATE '{start.date()}'", f"DATE '{end.date()}'"
+            elif kind in ("timestamp", "timestamp_ns"):  # DATETIME: no zone
+                low, high = (f"DATETIME '{t.replace(tzinfo=None).isoformat(sep=' ')}'" for t in (start, end))
+            else:
+                low, high = (f"TIMESTAMP '{t.isoformat(sep=' ')}'" for t in (start, end))
+            where = f"{quote(column)} >= {low} AND {quote(column)} < {high}"
+        return self.lakehouse.read(spec, where)
+
+    def location(self, spec: TableSpec) -> str:
+        if self.settings.storage_uri:  # as BigQueryLakehouse.storage_uri, without making a client
+            return f"{self.settings.storage_uri}/{spec.namespace}/{spec.name}/"
+        return self.table_id(spec)
+
+    def table_id(self, spec: TableSpec) -> str:
+        return f"{self.settings.project}.{spec.namespace}.{spec.name}"
+
+    def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
+        sql = f"SELECT COUNT(*) FROM `{self.table_id(spec)}`"  # exact, also where table stats lag
+        row = next(iter(self.lakehouse.client.query(sql, retry=self.lakehouse.retry).result()))
+        return {
+            "table_location": self.location(spec),
+            "table_id": self.table_id(spec),
+            "row_count": int(row[0]),
+        }

@@ -1,0 +1,155 @@
+"""Which backend: one `Lakehouse` per Settings, so commands and Dagster never branch on the backend.
+
+`open_lakehouse(settings)` is the only place that picks the implementation by `settings.backend`:
+- local, aws-glue, aws-nessie → `IcebergLakehouse` (a pyiceberg catalog; `icespec.tables` plan/apply
+  and the safe writers);
+- gcp → `icespec.gcp.tables.BigQueryTables` (BigQuery tables for Apache Iceberg).
+
+Both plan with the same `TablePlan`/`Change`, raise `ApplyError` / `WriteError` with the backend's
+own reason (e.g. a write mode BigQuery cannot do), and return results with the same counters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from icespec.catalogs import PYICEBERG_BACKENDS, Settings
+from icespec.spec import TableSpec
+from icespec.tables.apply import ApplyResult
+from icespec.tables.diff import TablePlan
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyiceberg.catalog import Catalog
+
+__all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "WriteOutcome", "open_lakehouse"]
+
+# Rows whose `column` lies in [start, end): how a day partition is read back.
+DayRange = tuple[str, dt.datetime, dt.datetime]
+
+
+@runtime_checkable
+class WriteOutcome(Protocol):
+    mode: str
+    rows_written: int
+    rows_inserted: int
+    rows_updated: int
+    rows_deleted: int
+
+    def describe(self) -> str: ...
+
+    def metadata(self) -> dict[str, Any]:
+        """Backend-specific facts of the write (snapshot id, job id, ...), JSON-able."""
+        ...
+
+
+@runtime_checkable
+class Lakehouse(Protocol):
+    backend: str
+
+    def plan(self, spec: TableSpec) -> TablePlan:
+        """The table against its template (also what drift reports)."""
+        ...
+
+    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
+        """Create/evolve every table; breaking changes anywhere refuse the whole run up front."""
+        ...
+
+    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> WriteOutcome: ...
+
+    def read(self, spec: TableSpec, *, between: DayRange | None = None) -> pa.Table: ...
+
+    def location(self, spec: TableSpec) -> str:
+        """Where the table lives, known without contacting the backend."""
+        ...
+
+    def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
+        """What the table holds now: `row_count` and `table_location` at least."""
+        ...
+
+
+@dataclass
+class IcebergLakehouse:
+    """The pyiceberg backends; the catalog opens on first use."""
+
+    settings: Settings
+    _catalog: Catalog | None = field(default=None, repr=False)
+    _opening: threading.Lock = field(default_factory=threading.Lock, repr=False)  # drift plans in threads
+
+    @property
+    def backend(self) -> str:
+        return self.settings.backend
+
+    @property
+    def catalog(self) -> Catalog:
+        with self._opening:
+            if self._catalog is None:
+                from icespec.catalogs import open_catalog
+
+                self._catalog = open_catalog(self.settings)
+        return self._catalog
+
+    def plan(self, spec: TableSpec) -> TablePlan:
+        from icespec.tables.plan import plan_table
+
+        return plan_table(spec, self.catalog)
+
+    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
+        from icespec.tables.apply import apply_plan
+        from icespec.tables.plan import plan_tables
+
+        plans = plan_tables(specs, self.catalog)
+        return apply_plan(plans, self.catalog, allow_breaking=allow_breaking, settings=self.settings)
+
+    def _table(self, spec: TableSpec):
+        from icespec.tables.plan import load_live_table
+        from icespec.tables.writers import WriteError
+
+        table = load_live_table(self.catalog, spec)
+        if table is None:
+            raise WriteError(f"table {spec.full_name} does not exist yet; run `icespec apply` first")
+        return table
+
+    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> WriteOutcome:
+        from icespec.tables.writers import write_table
+
+        return write_table(self._table(spec), spec, data, mode)
+
+    def read(self, spec: TableSpec, *, between: DayRange | None = None) -> pa.Table:
+        from pyiceberg.expressions import AlwaysTrue, And, GreaterThanOrEqual, LessThan
+
+        row_filter: Any = AlwaysTrue()
+        if between is not None:
+            column, start, end = between
+            row_filter = And(GreaterThanOrEqual(column, start.isoformat()), LessThan(column, end.isoformat()))
+        return self._table(spec).scan(row_filter=row_filter).to_arrow()
+
+    def location(self, spec: TableSpec) -> str:
+        # Where the catalog places a table by default: {warehouse}/{namespace}.db/{name}.
+        return f"{(self.settings.warehouse or '').rstrip('/')}/{spec.namespace}.db/{spec.name}"
+
+    def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
+        table = self._table(spec)
+        snapshot = table.current_snapshot()
+        rows = int((snapshot.summary or {}).get("total-records", 0)) if snapshot else 0
+        return {
+            "table_location": table.location(),
+            "row_count": rows,
+            "snapshot_id": str(snapshot.snapshot_id) if snapshot else "None",
+        }
+
+
+def open_lakehouse(settings: Settings | None = None, *, catalog: Catalog | None = None) -> Lakehouse:
+    """The backend `settings` selects (SettingsError naming what is missing, before any I/O)."""
+    settings = settings or Settings.from_env()
+    if settings.backend in PYICEBERG_BACKENDS:
+        return IcebergLakehouse(settings, catalog)
+    if settings.backend == "gcp":
+        from icespec.gcp.tables import BigQueryTables
+
+        return BigQueryTables.from_settings(settings)
+    raise ValueError(f"ICESPEC_BACKEND={settings.backend!r} has no table backend")
