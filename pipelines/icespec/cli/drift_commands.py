@@ -70,20 +70,16 @@ def _concurrency(value: int | None) -> int:
 
 
 def _detect(specs: list[TableSpec], concurrency: int):
-    from icespec.catalogs import Settings, SettingsError, open_catalog
+    from icespec.catalogs import Settings, SettingsError
     from icespec.drift import detect_drift
+    from icespec.tables.backend import open_lakehouse
 
     try:
         settings = Settings.from_env()
-        if settings.backend == "gcp":
-            from icespec.gcp.backend import BigQueryLakehouse
-            from icespec.gcp.settings import GcpSettings
-
-            planner = BigQueryLakehouse(GcpSettings.from_env()).drift
-            return settings, detect_drift(specs, planner=planner, concurrency=concurrency)
+        lakehouse = open_lakehouse(settings)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-    return settings, detect_drift(specs, open_catalog(settings), concurrency=concurrency)
+    return settings, detect_drift(specs, planner=lakehouse.plan, concurrency=concurrency)
 
 
 def _table_document(drift: Any) -> dict[str, Any]:

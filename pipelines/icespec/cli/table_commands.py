@@ -46,18 +46,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     write.set_defaults(handler=run_write)
 
 
-def _settings_and_catalog():
-    from icespec.catalogs import Settings, SettingsError, open_catalog
+def _lakehouse():
+    """The configured backend (pyiceberg catalog or BigQuery), settings errors as usage errors."""
+    from icespec.catalogs import SettingsError
+    from icespec.tables.backend import open_lakehouse
 
     try:
-        settings = Settings.from_env()
+        return open_lakehouse()
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-    if settings.backend not in ("local", "aws-glue", "aws-nessie"):
-        raise UsageError(
-            f"ICESPEC_BACKEND={settings.backend} is not handled by plan/apply (see its own commands)"
-        )
-    return settings, open_catalog(settings)
 
 
 def _select(specs: list, names: list[str]) -> list:
@@ -107,11 +104,9 @@ def print_plans(plans: list) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from icespec.tables.plan import plan_tables
-
     specs = _select(load_specs([args.templates]), args.tables)
-    _, catalog = _settings_and_catalog()
-    plans = plan_tables(specs, catalog)
+    lakehouse = _lakehouse()
+    plans = [lakehouse.plan(spec) for spec in specs]
     if args.json:
         json.dump({"tables": [p.to_dict() for p in plans]}, sys.stdout, indent=2, default=str)
         print()
@@ -121,14 +116,12 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from icespec.tables.apply import ApplyError, apply_plan
-    from icespec.tables.plan import plan_tables
+    from icespec.tables.apply import ApplyError
 
     specs = _select(load_specs([args.templates]), args.tables)
-    settings, catalog = _settings_and_catalog()
-    plans = plan_tables(specs, catalog)
+    lakehouse = _lakehouse()
     try:
-        results = apply_plan(plans, catalog, allow_breaking=args.allow_breaking, settings=settings)
+        results = lakehouse.apply(specs, allow_breaking=args.allow_breaking)
     except ApplyError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -164,18 +157,14 @@ def _read_file(path: Path):
 
 
 def run_write(args: argparse.Namespace) -> int:
-    from icespec.tables.plan import load_live_table
-    from icespec.tables.writers import WriteError, write_table
+    from icespec.tables.writers import WriteError
 
     specs = _select(load_specs([args.templates]), [args.table])
     spec = specs[0]
-    _, catalog = _settings_and_catalog()
-    table = load_live_table(catalog, spec)
-    if table is None:
-        raise UsageError(f"table {spec.full_name} does not exist yet; run `icespec apply` first")
+    lakehouse = _lakehouse()
     data = _read_file(Path(args.file))
     try:
-        result = write_table(table, spec, data, args.mode)
+        result = lakehouse.write(spec, data, args.mode)
     except WriteError as exc:
         raise UsageError(str(exc)) from None
     print(result.describe())
