@@ -88,12 +88,13 @@ def run_checks(args: argparse.Namespace) -> int:
         DIALECTS,
         QualityConfigError,
         build_suite,
+        dialect_for,
         soda_data_source,
     )
 
     spec = _select(load_specs([args.templates]), [args.table])[0]
     settings = None if args.engine else _settings()
-    dialect = DIALECTS[args.engine] if args.engine else DIALECT_BY_BACKEND[settings.backend]
+    dialect = DIALECTS[args.engine] if args.engine else dialect_for(settings)
     try:
         suite = build_suite(spec, dialect, args.soda_checks or _extras_default())
         print(suite.to_sodacl(), end="")

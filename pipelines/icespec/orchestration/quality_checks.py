@@ -30,7 +30,7 @@ from dagster import (
 
 from icespec.catalogs import Settings
 from icespec.orchestration.resources import LakehouseResource
-from icespec.quality import DIALECT_BY_BACKEND, CheckSuite, build_suite
+from icespec.quality import CheckSuite, build_suite, dialect_for
 from icespec.spec import TableSpec
 
 Clock = Callable[[], dt.datetime]
@@ -82,7 +82,7 @@ def table_quality_checks(
     from icespec.orchestration import table_asset_key
 
     key = table_asset_key(spec)
-    suite: CheckSuite = build_suite(spec, DIALECT_BY_BACKEND[settings.backend], extras_dir)
+    suite: CheckSuite = build_suite(spec, dialect_for(settings), extras_dir)
     specs = [
         AssetCheckSpec(
             name=f"soda_{check.key}",

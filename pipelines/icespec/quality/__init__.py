@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from icespec.quality.config import SodaDataSource, sample_allowed_columns, soda_data_source
-from icespec.quality.dialects import DIALECT_BY_BACKEND, DIALECTS, Dialect
+from icespec.quality.dialects import DIALECT_BY_BACKEND, DIALECTS, Dialect, dialect_for
 from icespec.quality.sodacl import (
     CHECK_KINDS,
     DEFAULT_EXTRAS_DIR,
@@ -35,6 +35,7 @@ __all__ = [
     "QualityConfigError",
     "SodaDataSource",
     "build_suite",
+    "dialect_for",
     "generate_checks",
     "sample_allowed_columns",
     "soda_data_source",

@@ -9,6 +9,7 @@ BigQuery reports GoogleSQL names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from icespec.spec.types import IcebergType, ListType, MapType, PrimitiveType, StructType
 
@@ -159,3 +160,13 @@ BIGQUERY = _BigQuery(
 DIALECTS = {d.name: d for d in (DUCKDB, ATHENA, TRINO, BIGQUERY)}
 # The engine that runs quality scans for each icespec backend (docs/quality.md).
 DIALECT_BY_BACKEND = {"local": DUCKDB, "aws-glue": ATHENA, "aws-nessie": TRINO, "gcp": BIGQUERY}
+
+
+def dialect_for(settings: Any = None) -> Dialect:
+    """The SQL a scan on these settings runs in. DuckDB in process for the local backend and for
+    a BigQuery emulator: bqemulator cannot run Soda's BigQuery SQL (its jobs.query ignores the
+    default dataset and its INFORMATION_SCHEMA queries fail), so there the rows are read through
+    the gcp backend and checked in DuckDB; real BigQuery runs Soda's BigQuery data source."""
+    if settings is None or (settings.backend == "gcp" and settings.gcp_emulator):
+        return DUCKDB
+    return DIALECT_BY_BACKEND[settings.backend]

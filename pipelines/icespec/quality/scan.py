@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icespec.quality.config import SodaDataSource, sample_allowed_columns, soda_data_source
-from icespec.quality.dialects import DIALECT_BY_BACKEND, DUCKDB
+from icespec.quality.dialects import DUCKDB, dialect_for
 from icespec.quality.soda_runtime import soda
 from icespec.quality.sodacl import CheckSuite, GeneratedCheck, build_suite
 from icespec.spec import TableSpec
@@ -414,12 +414,20 @@ def scan_table(
     suite: CheckSuite | None = None,
 ) -> ScanResult:
     """Scan a table where it lives: the local backend reads `snapshot_id` (default: current) into DuckDB;
-    the cloud backends run the same SodaCL on Athena, Trino or BigQuery."""
-    suite = suite or build_suite(spec, DIALECT_BY_BACKEND[settings.backend], extras_dir)
-    if settings.backend != "local":
+    the cloud backends run the same SodaCL on Athena, Trino or BigQuery (a BigQuery emulator: its rows,
+    read through the gcp backend, in DuckDB — see `dialect_for`)."""
+    suite = suite or build_suite(spec, dialect_for(settings), extras_dir)
+    if dialect_for(settings) is not DUCKDB:
         data_source = soda_data_source(spec, settings)
         scan, sampler = _new_scan(suite, data_source, now)
         return _collect(suite, scan, sampler, scan.execute())
+    if settings.backend != "local":
+        from icespec.tables.backend import open_lakehouse
+
+        lakehouse = open_lakehouse(settings)
+        if not lakehouse.plan(spec).exists:
+            return _error_result(suite, f"table {spec.full_name} does not exist: run `icespec apply` first")
+        return scan_arrow(spec, lakehouse.read(spec), now=now, suite=suite)
     from pyiceberg.exceptions import NoSuchTableError
 
     if catalog is None:
