@@ -25,10 +25,9 @@ from icespec.orchestration.quality_checks import build_quality_checks  # noqa: E
 defs = Definitions.merge(defs, Definitions(asset_checks=build_quality_checks(SPECS, SETTINGS)))
 
 # Drift (issue 5): a sensor comparing live tables with the templates (hourly by default), alerting
-# Slack/SNS/the log once per new, changed or resolved drift. pyiceberg backends (gcp: `icespec drift`).
+# Slack/SNS/the log once per new, changed or resolved drift. Every backend (through the lakehouse resource).
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources  # noqa: E402
 
-if SETTINGS.backend in ("local", "aws-glue", "aws-nessie"):
-    defs = Definitions.merge(
-        defs, Definitions(sensors=[build_drift_sensor(SPECS, SETTINGS)], resources=drift_resources(SETTINGS))
-    )
+defs = Definitions.merge(
+    defs, Definitions(sensors=[build_drift_sensor(SPECS, SETTINGS)], resources=drift_resources(SETTINGS))
+)

@@ -2,7 +2,7 @@
 
 - `table_reconcile`: runs `icespec apply` (idempotent) — materialize it at deploy.
 - one asset per table, key [namespace, name], metadata from the template; its output goes through
-  the Iceberg IO manager (safe writers). Tables partitioned by day(...) get daily partitions and are
+  the IO manager (the backend's safe writers: pyiceberg catalogs or BigQuery, by ICESPEC_BACKEND). Tables partitioned by day(...) get daily partitions and are
   written with overwrite_partitions for that day.
 - a job and a daily schedule for the unpartitioned tables, and the same for the partitioned ones.
 """
@@ -32,6 +32,7 @@ from icespec.orchestration.io_manager import SPEC_REGISTRY, WRITE_MODE_METADATA,
 from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
 from icespec.samples import day_partition_column, sample_batch
 from icespec.spec import TableSpec
+from icespec.tables.backend import Lakehouse, open_lakehouse
 from icespec.tables.writers import default_write_mode
 
 __all__ = ["PARTITIONED_JOB", "RECONCILE_KEY", "UNPARTITIONED_JOB", "build_definitions", "table_asset_key"]
@@ -70,13 +71,8 @@ def _column_schema(spec: TableSpec) -> TableSchema:
     )
 
 
-def _expected_location(spec: TableSpec, settings: Settings) -> str:
-    """Where the catalog places the table by default ({warehouse}/{namespace}.db/{name})."""
-    return f"{(settings.warehouse or '').rstrip('/')}/{spec.namespace}.db/{spec.name}"
-
-
 def _table_asset(
-    spec: TableSpec, settings: Settings, partitions: DailyPartitionsDefinition
+    spec: TableSpec, lakehouse: Lakehouse, partitions: DailyPartitionsDefinition
 ) -> AssetsDefinition:
     partitioned = day_partition_column(spec) is not None
     mode = default_write_mode(spec)
@@ -90,13 +86,14 @@ def _table_asset(
         partitions_def=partitions if partitioned else None,
         owners=[f"team:{_tag_value(spec.owner)}"] if spec.owner else None,
         tags={_tag_value(k): _tag_value(v) for k, v in spec.tags.items()},
-        kinds={"iceberg", "pyarrow"},
+        kinds={"iceberg", "bigquery" if lakehouse.backend == "gcp" else "pyarrow"},
         metadata={
             "dagster/column_schema": _column_schema(spec),
             "dagster/table_name": spec.full_name,
             "icespec/template": spec.source_path or "",
             "icespec/owner": spec.owner or "",
-            "icespec/table_location": _expected_location(spec, settings),
+            "icespec/backend": lakehouse.backend,
+            "icespec/table_location": lakehouse.location(spec),
             "icespec/identifier_fields": ", ".join(spec.identifier_fields),
             "icespec/partition_spec": ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec),
             WRITE_MODE_METADATA: mode,
@@ -112,15 +109,13 @@ def _table_asset(
 def _reconcile_asset(specs: Sequence[TableSpec]) -> AssetsDefinition:
     @asset(
         key=RECONCILE_KEY,
-        description="Create and evolve every Iceberg table to match its template (`icespec apply`; "
-        "breaking changes refused). Idempotent: run it at deploy.",
+        description="Create and evolve every table to match its template (`icespec apply` on the "
+        "configured backend; breaking changes refused). Idempotent: run it at deploy.",
         group_name="icespec",
         kinds={"iceberg"},
     )
     def table_reconcile(context: AssetExecutionContext, lakehouse: LakehouseResource) -> MaterializeResult:
-        from icespec.tables.apply import apply_specs
-
-        results = apply_specs(specs, lakehouse.catalog(), settings=lakehouse.settings)
+        results = lakehouse.lakehouse().apply(specs)
         for result in results:
             if result.action != "unchanged":
                 context.log.info(f"{result.spec.full_name}: {result.action}: "
@@ -139,7 +134,8 @@ def build_definitions(specs: Sequence[TableSpec], settings: Settings | None = No
     partitions = DailyPartitionsDefinition(
         start_date=os.environ.get("ICESPEC_PARTITIONS_START", DEFAULT_PARTITIONS_START)
     )
-    table_assets = [_table_asset(spec, settings, partitions) for spec in specs]
+    backend = open_lakehouse(settings)  # validates the backend's settings now, contacts nothing
+    table_assets = [_table_asset(spec, backend, partitions) for spec in specs]
     partitioned_keys = [table_asset_key(s) for s in specs if day_partition_column(s) is not None]
     unpartitioned_keys = [RECONCILE_KEY] + [
         table_asset_key(s) for s in specs if day_partition_column(s) is None

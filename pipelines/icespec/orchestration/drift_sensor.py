@@ -148,8 +148,7 @@ def build_drift_sensor(
                 f"{exc}; starting with an empty drift state (current drift is announced again)"
             )
             cursor = DriftCursor()
-        catalog = lakehouse.catalog()
-        report = detect_drift(specs, catalog, concurrency=workers)
+        report = detect_drift(specs, planner=lakehouse.lakehouse().plan, concurrency=workers)
         sinks = drift_alerts.sinks(context.log)
         result = notify(report, cursor, sinks, context=alert_context, log=context.log)
         changed = {d.alert.table for d in result.sent}

@@ -1,4 +1,5 @@
-"""The IO manager: asset outputs (Arrow/pandas/polars) go through icespec's safe writers."""
+"""The IO manager: asset outputs (Arrow/pandas/polars) go through the backend's safe writers
+(`icespec.tables.backend.Lakehouse`: pyiceberg catalogs or BigQuery)."""
 
 import datetime as dt
 from typing import Any
@@ -6,13 +7,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
-from pyiceberg.expressions import And, GreaterThanOrEqual, LessThan
 
 from icespec.orchestration.resources import LakehouseResource
 from icespec.samples import day_partition_column
 from icespec.spec import TableSpec
-from icespec.tables.plan import load_live_table
-from icespec.tables.writers import WriteError, default_write_mode, write_table
+from icespec.tables.writers import WriteError, default_write_mode
 
 # Specs by registry key, then by "namespace.name"; build_definitions fills it (specs are not config).
 SPEC_REGISTRY: dict[str, dict[str, TableSpec]] = {}
@@ -35,26 +34,18 @@ class IcebergIOManager(ConfigurableIOManager):
         except KeyError:
             raise WriteError(f"no template for asset {name}; asset keys are [namespace, name]") from None
 
-    def table_for(self, spec: TableSpec):
-        table = load_live_table(self.lakehouse.catalog(), spec)
-        if table is None:
-            raise WriteError(
-                f"table {spec.full_name} does not exist: materialize table_reconcile (icespec apply)"
-            )
-        return table
-
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if obj is None:
             return
         spec = self.spec_for(context.asset_key)
-        table = self.table_for(spec)
+        lakehouse = self.lakehouse.lakehouse()
         mode = (context.definition_metadata or {}).get(WRITE_MODE_METADATA) or default_write_mode(spec)
         if context.has_partition_key:
             obj = self._check_partition(spec, obj, context.partition_key)
-            if mode == "overwrite_partitions" and table.spec().is_unpartitioned():
+            if mode == "overwrite_partitions" and not spec.partition_spec:
                 mode = "overwrite"
-        result = write_table(table, spec, obj, mode)
-        table = table.refresh()
+        result = lakehouse.write(spec, obj, mode)
+        table = lakehouse.table_metadata(spec)
         context.add_output_metadata(
             {
                 "write_mode": result.mode,
@@ -62,12 +53,9 @@ class IcebergIOManager(ConfigurableIOManager):
                 "rows_updated": result.rows_updated,
                 "rows_inserted": result.rows_inserted,
                 "rows_replaced": result.rows_deleted,
-                "snapshot_id": str(result.snapshot_id),
-                "commit_attempts": result.attempts,
-                "table_location": table.location(),
-                "dagster/row_count": int(table.current_snapshot().summary.get("total-records", 0))
-                if table.current_snapshot()
-                else 0,
+                **result.metadata(),  # snapshot_id (read by the quality checks) or BigQuery's job_id
+                "table_location": table["table_location"],
+                "dagster/row_count": table["row_count"],
             }
         )
 
@@ -98,12 +86,11 @@ class IcebergIOManager(ConfigurableIOManager):
 
     def load_input(self, context: InputContext) -> pa.Table:
         spec = self.spec_for(context.asset_key)
-        table = self.table_for(spec)
         column = day_partition_column(spec)
+        between = None
         if context.has_asset_partitions and column:
             keys = context.asset_partition_keys
             start, _ = _day_bounds(min(keys))
             _, end = _day_bounds(max(keys))
-            row_filter = And(GreaterThanOrEqual(column, start.isoformat()), LessThan(column, end.isoformat()))
-            return table.scan(row_filter=row_filter).to_arrow()
-        return table.scan().to_arrow()
+            between = (column, start, end)
+        return self.lakehouse.lakehouse().read(spec, between=between)

@@ -1,4 +1,4 @@
-"""Dagster resources: the lakehouse catalog, configured per backend from ICESPEC_* variables."""
+"""Dagster resources: the lakehouse (pyiceberg catalog or BigQuery), configured per backend from ICESPEC_* variables."""
 
 import os
 from functools import cached_property
@@ -7,6 +7,7 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import PrivateAttr
 
 from icespec.catalogs import Settings, open_catalog
+from icespec.tables.backend import Lakehouse, open_lakehouse
 
 # Which settings each backend reads, as (resource field, environment variable).
 BACKEND_FIELDS = {
@@ -17,11 +18,18 @@ BACKEND_FIELDS = {
     "aws-nessie": (("nessie_uri", "ICESPEC_NESSIE_URI"), ("nessie_branch", "ICESPEC_NESSIE_BRANCH"),
                    ("warehouse", "ICESPEC_WAREHOUSE"), ("aws_region", "ICESPEC_AWS_REGION"),
                    ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL")),
+    "gcp": (("gcp_project", "ICESPEC_GCP_PROJECT"), ("gcp_dataset_location", "ICESPEC_GCP_DATASET_LOCATION"),
+            ("bigquery_endpoint", "ICESPEC_BIGQUERY_ENDPOINT"),
+            ("gcp_biglake_connection", "ICESPEC_GCP_BIGLAKE_CONNECTION"),
+            ("gcp_storage_uri", "ICESPEC_GCP_STORAGE_URI"),
+            ("gcp_policy_tag_restricted", "ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
+            ("gcp_policy_tag_pii", "ICESPEC_GCP_POLICY_TAG_PII"), ("gcp_emulator", "ICESPEC_GCP_EMULATOR")),
 }  # fmt: skip
 
 
 class LakehouseResource(ConfigurableResource):
-    """Opens the pyiceberg catalog of one backend; credentials stay in the process environment."""
+    """Opens the lakehouse of one backend (`icespec.tables.backend`); credentials stay in the process
+    environment."""
 
     backend: str = "local"
     lakehouse_dir: str | None = None
@@ -31,8 +39,17 @@ class LakehouseResource(ConfigurableResource):
     aws_endpoint_url: str | None = None
     nessie_uri: str | None = None
     nessie_branch: str | None = None
+    gcp_project: str | None = None
+    gcp_dataset_location: str | None = None
+    bigquery_endpoint: str | None = None
+    gcp_biglake_connection: str | None = None
+    gcp_storage_uri: str | None = None
+    gcp_policy_tag_restricted: str | None = None
+    gcp_policy_tag_pii: str | None = None
+    gcp_emulator: str | None = None  # "true" against an emulator
 
     _catalog = PrivateAttr(default=None)
+    _lakehouse = PrivateAttr(default=None)
 
     @cached_property
     def settings(self) -> Settings:
@@ -45,9 +62,16 @@ class LakehouseResource(ConfigurableResource):
         return Settings.from_env(env)
 
     def catalog(self):
+        """The pyiceberg catalog (local, aws-glue, aws-nessie only)."""
         if self._catalog is None:
             self._catalog = open_catalog(self.settings)
         return self._catalog
+
+    def lakehouse(self) -> Lakehouse:
+        """plan/apply/write/read on whichever backend the settings name."""
+        if self._lakehouse is None:
+            self._lakehouse = open_lakehouse(self.settings)
+        return self._lakehouse
 
 
 def lakehouse_resource(settings: Settings) -> LakehouseResource:
@@ -59,5 +83,6 @@ def lakehouse_resource(settings: Settings) -> LakehouseResource:
         elif field_name == "lakehouse_dir":
             config[field_name] = str(settings.lakehouse_dir)
         elif getattr(settings, field_name, None):
-            config[field_name] = getattr(settings, field_name)
+            value = getattr(settings, field_name)
+            config[field_name] = "true" if value is True else value  # gcp_emulator is a flag
     return LakehouseResource(**config)
