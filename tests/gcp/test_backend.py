@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from tests.gcp.conftest import isolated
 
 from icespec.gcp.backend import STAGING_PREFIX, BigQueryLakehouse, GcpBackendError
 from icespec.samples import sample_batch
 from icespec.spec import TableSpec, load_spec, parse_spec
+from tests.gcp.conftest import isolated
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (REPO_ROOT / "table-templates").glob("*.yaml") if not p.name.startswith("_"))

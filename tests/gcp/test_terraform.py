@@ -14,12 +14,12 @@ from pathlib import Path
 
 import hcl2
 import pytest
-from tests.gcp.test_schema import TEMPLATES, expected_tags
-from tests.terraform.tfrun import Terraform
 
 from icespec.gcp import render
 from icespec.gcp.schema import table_document, walk_fields
 from icespec.spec import load_spec
+from tests.gcp.test_schema import TEMPLATES, expected_tags
+from tests.terraform.tfrun import Terraform
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GCP_ROOT = REPO_ROOT / "terraform" / "gcp"
