@@ -66,7 +66,12 @@ def columns(draw, depth: int = 0) -> list[dict]:
 @st.composite
 def templates(draw) -> tuple[str, dict]:
     cols = draw(columns())
-    data = {"name": "random_table", "namespace": "props", "columns": cols}
+    data = {
+        "name": "random_table",
+        "namespace": "props",
+        "columns": cols,
+        "properties": {"format-version": 3},
+    }
     keys = [
         c["name"]
         for c in cols

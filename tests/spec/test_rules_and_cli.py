@@ -91,6 +91,7 @@ def test_partition_validation_follows_pyiceberg_transform_rules(transform: str, 
     template = (
         f"name: t\nnamespace: n\ncolumns:\n  - {{name: c, type: '{primitive}'}}\n"
         f"partition_spec:\n  - {{column: c, transform: '{transform}'}}\n"
+        "properties: {format-version: 3}\n"  # nanosecond timestamps need v3
     )
     parsed = parse_type(primitive)
     assert isinstance(parsed, PrimitiveType)

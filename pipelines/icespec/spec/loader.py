@@ -213,6 +213,7 @@ class _TemplateReader:
         partition_spec = self.partition_spec(columns)
         sort_order = self.sort_order(columns)
         properties = self.properties()
+        self.nanosecond_types_need_v3(columns, properties.get("format-version", "2"))
         freshness = self.freshness(columns)
         if self.problems or not structurally_valid:
             return None
@@ -570,13 +571,26 @@ class _TemplateReader:
                 self.error(path, f"'{key}' and '{origin[name]}' both set {name}: keep one", key=True)
                 continue
             text = property_value(value)
-            if name == "format-version" and text not in ("1", "2"):
-                self.error(path, f"format-version {text} is not supported here: use 1 or 2")
+            if name == "format-version" and text not in ("1", "2", "3"):
+                self.error(path, f"format-version {text} does not exist: use 1, 2 or 3")
             if name == "write.format.default" and text.lower() != "parquet":
                 self.error(path, f"icespec writes Parquet files; '{text}' is not supported: use parquet")
             result[name] = text
             origin[name] = key
         return result
+
+    def nanosecond_types_need_v3(self, columns: list[Column], format_version: str) -> None:
+        """Iceberg added timestamp_ns/timestamptz_ns in format version 3 (pyiceberg enforces it at create)."""
+        if format_version == "3":
+            return
+        for index, column in enumerate(columns):
+            for path, nested in _walk_with_paths(column, ("columns", index)):
+                if nested.fields is None and re.search(r"\btimestamp(tz)?_ns\b", nested.type):
+                    self.error(
+                        (*path, "type"),
+                        f"column '{nested.name}' uses a nanosecond timestamp, which needs Iceberg format "
+                        "version 3: set properties: {format-version: 3} (or use timestamp/timestamptz)",
+                    )
 
     def freshness(self, columns: list[Column]) -> Freshness | None:
         raw = self.data.get("freshness")
@@ -602,6 +616,12 @@ class _TemplateReader:
         if not isinstance(fail, str):
             return None
         return Freshness(column=dotted, fail_after=fail, warn_after=warn if isinstance(warn, str) else None)
+
+
+def _walk_with_paths(column: Column, path: PathKey):
+    yield path, column
+    for index, child in enumerate(column.fields or ()):
+        yield from _walk_with_paths(child, (*path, "fields", index))
 
 
 def _has(node: Any, part: str | int) -> bool:
