@@ -2,7 +2,8 @@
 
 `plan`, `apply` and drift detection all use `diff_table`. Column identity is the field id: a live
 field matches the template column of the same name, or the column that declares it in
-`renamed_from`; a drop plus an add is never guessed to be a rename. Type changes are classified
+`renamed_from`, or the field whose id an earlier schema of the table gave the template's name (a
+rename made outside the template); a drop plus an add is never guessed to be a rename. Type changes are classified
 with pyiceberg's promotion rules (`pyiceberg.schema.promote`), plus the Iceberg spec's rule that a
 decimal promotion keeps its scale (pyiceberg 0.11 does not check the scale).
 
@@ -178,6 +179,13 @@ class _Differ:
                              f"rename column '{prefix}{old}' to '{path}' (field id {live_field.field_id} kept)",
                              self.line_for(path))  # fmt: skip
             if live_field is None:
+                live_field = self.renamed_outside_template(path, prefix, live, expected_names | consumed)
+                if live_field is not None:
+                    consumed.add(live_field.name)
+                    self.add("rename_column", path, f"{prefix}{live_field.name}", path, False,
+                             f"rename column '{prefix}{live_field.name}' back to '{path}' (field id "
+                             f"{live_field.field_id}; it was renamed outside the template)", self.line_for(path))  # fmt: skip
+            if live_field is None:
                 flag = "required" if field.required else "optional"
                 message = f"add column '{path}' {type_text(field.field_type)} ({flag})"
                 if field.required:
@@ -194,6 +202,27 @@ class _Differ:
                          f"drop column '{path}' {type_text(live_field.field_type)} — BREAKING: its data "
                          f"becomes unreadable (declare renamed_from: {live_field.name} if this is a rename)",
                          self.line_for(prefix.rstrip(".")) if prefix else self.spec.line_of("columns") or None)  # fmt: skip
+
+    def renamed_outside_template(
+        self, path: str, prefix: str, live: StructType, taken: set[str]
+    ) -> NestedField | None:
+        """The live field that an earlier schema of this table knew as `path`, now under another name.
+
+        Field ids are the identity: if the id `path` had before is still in the table under a name the
+        template does not use, someone renamed the column (a drop plus an add would have a new id).
+        """
+        for schema in sorted(self.table.schemas().values(), key=lambda s: s.schema_id, reverse=True):
+            if schema.schema_id == self.live_schema.schema_id:
+                continue
+            try:
+                field_id = schema.find_field(path, case_sensitive=True).field_id
+            except ValueError:
+                continue
+            candidate = next((f for f in live.fields if f.field_id == field_id), None)
+            if candidate is not None and candidate.name not in taken:
+                return candidate
+            return None
+        return None
 
     def compare_field(self, expected: NestedField, live: NestedField, path: str) -> None:
         self.new_path_of_id[live.field_id] = path
