@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context
+from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from icespec.catalogs import Settings, SettingsError
 from icespec.cli import main
 from icespec.gcp.tables import BigQueryTables
 from icespec.orchestration import RECONCILE_KEY, build_definitions
-from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
-from icespec.orchestration.quality_checks import build_quality_checks
 from icespec.samples import sample_batch
 from icespec.spec import load_specs
 from icespec.tables.backend import IcebergLakehouse, open_lakehouse
@@ -160,12 +158,7 @@ def test_dagster_definitions_materialize_a_table_with_its_checks_on_gcp(
     key = AssetKey([spec.namespace, spec.name])
     no_extras = tmp_path / "no_extras"
     no_extras.mkdir()
-    defs = build_definitions(specs, gcp_env)
-    defs = Definitions.merge(
-        defs,
-        Definitions(asset_checks=build_quality_checks(specs, gcp_env, extras_dir=no_extras)),
-        Definitions(sensors=[build_drift_sensor(specs, gcp_env)], resources=drift_resources(gcp_env)),
-    )
+    defs = build_definitions(specs, gcp_env, extras_dir=no_extras)  # assets, checks, sensor, resources
     asset_spec = next(a for a in defs.resolve_all_asset_specs() if a.key == key)
     assert asset_spec.metadata["icespec/backend"] == "gcp"
     assert asset_spec.metadata["icespec/table_location"] == f"{PROJECT}.{spec.namespace}.scd_type2"

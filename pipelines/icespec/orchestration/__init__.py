@@ -4,12 +4,18 @@
 - one asset per table, key [namespace, name], metadata from the template; its output goes through
   the IO manager (the backend's safe writers: pyiceberg catalogs or BigQuery, by ICESPEC_BACKEND). Tables partitioned by day(...) get daily partitions and are
   written with overwrite_partitions for that day.
-- a job and a daily schedule for the unpartitioned tables, and the same for the partitioned ones.
+- blocking Soda asset checks for every table (`quality_checks`), run after each materialization.
+- downstream reports (`reports.REPORTS`, e.g. sales/daily_revenue) read through the IO manager and
+  gated by their source table's blocking checks.
+- the drift sensor (`drift_sensor`) and the resources everything needs.
+- a job and a daily schedule for the unpartitioned tables (and the reports on them), and the same
+  for the partitioned ones.
 """
 
 import hashlib
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -28,7 +34,10 @@ from dagster import (
 )
 
 from icespec.catalogs import Settings
+from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
 from icespec.orchestration.io_manager import SPEC_REGISTRY, WRITE_MODE_METADATA, IcebergIOManager
+from icespec.orchestration.quality_checks import Clock, build_quality_checks
+from icespec.orchestration.reports import report_assets
 from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
 from icespec.samples import day_partition_column, sample_batch
 from icespec.spec import TableSpec
@@ -126,7 +135,18 @@ def _reconcile_asset(specs: Sequence[TableSpec]) -> AssetsDefinition:
     return table_reconcile
 
 
-def build_definitions(specs: Sequence[TableSpec], settings: Settings | None = None) -> Definitions:
+def build_definitions(
+    specs: Sequence[TableSpec],
+    settings: Settings | None = None,
+    *,
+    extras_dir: str | Path | None = None,
+    clock: Clock | None = None,
+) -> Definitions:
+    """Everything Dagster loads for `specs`: assets, checks, reports, sensor, jobs, schedules, resources.
+
+    `extras_dir` (hand-written SodaCL) defaults to $ICESPEC_SODA_CHECKS or quality/soda_checks;
+    `clock` (freshness checks' now) to the wall clock.
+    """
     settings = settings or Settings.from_env()
     specs = list(specs)
     registry_key = hashlib.sha256("|".join(sorted(s.full_name for s in specs)).encode()).hexdigest()[:16]
@@ -140,8 +160,11 @@ def build_definitions(specs: Sequence[TableSpec], settings: Settings | None = No
     unpartitioned_keys = [RECONCILE_KEY] + [
         table_asset_key(s) for s in specs if day_partition_column(s) is None
     ]
+    reports = [r for r in report_assets(specs) if set(r.dependency_keys) <= set(unpartitioned_keys)]
+    unpartitioned_keys += [r.key for r in reports]
     jobs = [define_asset_job(UNPARTITIONED_JOB, selection=unpartitioned_keys,
-                             description="Reconcile tables, then write every unpartitioned table")]  # fmt: skip
+                             description="Reconcile tables, write every unpartitioned table, then the "
+                                         "reports on them (blocked by a failing check)")]  # fmt: skip
     schedules = [
         ScheduleDefinition(job=jobs[0], cron_schedule="0 1 * * *", name=f"{UNPARTITIONED_JOB}_daily")
     ]
@@ -152,13 +175,17 @@ def build_definitions(specs: Sequence[TableSpec], settings: Settings | None = No
         schedules.append(
             build_schedule_from_partitioned_job(daily, hour_of_day=2, name=f"{PARTITIONED_JOB}_schedule")
         )
+    quality = {"extras_dir": extras_dir, **({"clock": clock} if clock else {})}
     lakehouse = lakehouse_resource(settings)
     return Definitions(
-        assets=[_reconcile_asset(specs), *table_assets],
+        assets=[_reconcile_asset(specs), *table_assets, *reports],
+        asset_checks=build_quality_checks(specs, settings, **quality),
+        sensors=[build_drift_sensor(specs, settings)],
         jobs=jobs,
         schedules=schedules,
         resources={
             "lakehouse": lakehouse,
             IO_MANAGER_KEY: IcebergIOManager(lakehouse=lakehouse, registry_key=registry_key),
+            **drift_resources(settings),
         },
     )

@@ -11,6 +11,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext, Resource
 from icespec.orchestration.resources import LakehouseResource
 from icespec.samples import day_partition_column
 from icespec.spec import TableSpec
+from icespec.tables.backend import IcebergLakehouse
 from icespec.tables.writers import WriteError, default_write_mode
 
 # Specs by registry key, then by "namespace.name"; build_definitions fills it (specs are not config).
@@ -93,4 +94,19 @@ class IcebergIOManager(ConfigurableIOManager):
             start, _ = _day_bounds(min(keys))
             _, end = _day_bounds(max(keys))
             between = (column, start, end)
-        return self.lakehouse.lakehouse().read(spec, between=between)
+        lakehouse = self.lakehouse.lakehouse()
+        snapshot_id = None if between else _last_written_snapshot(context)
+        if snapshot_id is not None and isinstance(lakehouse, IcebergLakehouse):
+            # The snapshot the upstream materialization wrote (what its checks scanned), not a later one.
+            context.add_input_metadata({"snapshot_id": str(snapshot_id)})
+            return lakehouse.catalog.load_table(spec.identifier).scan(snapshot_id=snapshot_id).to_arrow()
+        return lakehouse.read(spec, between=between)
+
+
+def _last_written_snapshot(context: InputContext) -> int | None:
+    """`snapshot_id` of the upstream asset's latest materialization, if it recorded one."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    materialization = event.asset_materialization if event else None
+    value = (materialization.metadata or {}).get("snapshot_id") if materialization else None
+    raw = getattr(value, "value", value)
+    return int(raw) if raw not in (None, "", "None") else None
