@@ -91,9 +91,13 @@ def test_a_broken_order_blocks_daily_revenue_and_names_the_failed_check(project)
     assert not result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert ORDERS_KEY in materialized and REPORT_KEY not in materialized
-    report_events = {e.event_type_value: e for e in result.all_events if e.step_key == "sales__daily_revenue"}
-    assert "STEP_START" not in report_events  # never ran: its upstream check step failed
-    assert "soda_scan_sales_orders" in report_events["STEP_UPSTREAM_FAILED"].message
+    assert result.get_failed_step_keys() == {"soda_scan_sales_orders"}
+    assert result.is_node_untouched("sales__daily_revenue")  # never started
+    messages = [record.user_message for record in instance.all_logs(result.run_id)]
+    assert (
+        "Dependencies for step sales__daily_revenue failed: ['soda_scan_sales_orders']. Not executing."
+        in messages
+    )
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     assert set(failed) == {"soda_accepted_values_status"}
     check = failed["soda_accepted_values_status"]
