@@ -7,7 +7,9 @@ upsert and overwrite tables keep their row counts; day partitions are replaced, 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,6 +23,8 @@ if not dagster_yaml.exists():
 from icespec.cli import main  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The broken-row run fails on purpose: its errors are printed as a summary instead.
+SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def summary_rows(defs, specs, catalog) -> list[tuple]:
@@ -61,11 +65,10 @@ def run() -> int:
     defs = project.defs
     instance = DagsterInstance.get()  # DAGSTER_HOME: `dagster dev` shows these runs
     print(f"\n$ materialize job {UNPARTITIONED_JOB}")
-    if (
-        not defs.resolve_job_def(UNPARTITIONED_JOB)
-        .execute_in_process(instance=instance, run_config=QUIET)
-        .success
-    ):
+    tables_run = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(
+        instance=instance, run_config=QUIET
+    )
+    if not tables_run.success:
         return 1
     try:
         partitioned = defs.resolve_job_def(PARTITIONED_JOB)
@@ -84,11 +87,113 @@ def run() -> int:
     print(f"\n{'table':<28} {'rows':>8} {'snapshots':>10} {'partitions':>11}  last write")
     for name, count, snapshots, partitions, mode in rows:
         print(f"{name:<28} {count:>8} {snapshots:>10} {partitions!s:>11}  {mode}")
+    for event in tables_run.get_asset_materialization_events():  # reports downstream of the tables
+        meta = event.materialization.metadata
+        if "source_rows" in meta:
+            totals = ", ".join(
+                f"{k.split('/')[1]} {v.value}" for k, v in meta.items() if k.startswith("revenue/")
+            )
+            print(
+                f"report {event.asset_key.to_user_string():<21} {meta['dagster/row_count'].value:>8} rows  {totals}"
+            )
     # --- quality (issue 4): every table's Soda check results (`icespec check -v`) ---------------
     print("\n$ icespec check --verbose")
     main(["check", "--verbose"])
     # --------------------------------------------------------------------------------------------
+    code = broken_row_demo(project.SPECS)
+    if code:
+        return code
     print("\nOpen the same project in the UI: `.venv/bin/dagster dev` (see README).")
+    return 0
+
+
+# --- what a broken row does: blocking checks on orders keep sales/daily_revenue from running ------
+BROKEN_ROW_LAKEHOUSE = REPO / ".lakehouse" / "broken-row-demo"
+BROKEN_STATUS = "lost"  # not in orders' accepted_values (a null would be refused by the writer itself)
+REPORT_STEP = "sales__daily_revenue"
+
+
+@contextmanager
+def scratch_lakehouse(path: Path):
+    """Local settings on a wiped `path`; the environment points there only inside the block (the
+    lakehouse resource reads ICESPEC_* variables at run time), so the demo's data is never touched."""
+    variables = ("ICESPEC_BACKEND", "ICESPEC_LAKEHOUSE_DIR", "ICESPEC_CATALOG_URI", "ICESPEC_WAREHOUSE")
+    saved = {name: os.environ.get(name) for name in variables}
+    shutil.rmtree(path, ignore_errors=True)
+    for name in variables:
+        os.environ.pop(name, None)
+    os.environ["ICESPEC_LAKEHOUSE_DIR"] = str(path)
+    try:
+        from icespec.catalogs import Settings
+
+        yield Settings.from_env()
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
+def broken_row_demo(specs) -> int:
+    import pyarrow as pa
+    from dagster import AssetKey, DagsterInstance, asset, materialize
+
+    from icespec.orchestration import IO_MANAGER_KEY, RECONCILE_KEY, build_definitions
+    from icespec.samples import sample_batch
+
+    orders = next((s for s in specs if s.full_name == "sales.orders"), None)
+    print("\n" + "=" * 100)
+    print(f"What a broken row does (scratch lakehouse {BROKEN_ROW_LAKEHOUSE.relative_to(REPO)}, wiped first)")
+    print("=" * 100)
+    if orders is None:
+        print("no sales.orders template: nothing to show")
+        return 0
+    orders_key, report_key = AssetKey(["sales", "orders"]), AssetKey(["sales", "daily_revenue"])
+
+    @asset(key=orders_key, deps=[RECONCILE_KEY], io_manager_key=IO_MANAGER_KEY)
+    def orders_with_a_broken_row():  # no annotation: `pa` is imported locally (string annotations)
+        batch = sample_batch(orders)
+        status = batch["status"].to_pylist()
+        status[0] = BROKEN_STATUS
+        index = batch.schema.get_field_index("status")
+        return batch.set_column(index, batch.schema.field(index), pa.array(status, batch["status"].type))
+
+    with scratch_lakehouse(BROKEN_ROW_LAKEHOUSE) as settings:
+        defs = build_definitions([orders], settings)
+        print(f"$ materialize table_reconcile, sales/orders (1 of 200 rows has status={BROKEN_STATUS!r}), "
+              "its Soda checks, sales/daily_revenue")  # fmt: skip
+        result = materialize(
+            [*(a for a in defs.assets if a.key != orders_key), orders_with_a_broken_row, *defs.asset_checks],
+            resources=defs.resources,
+            instance=DagsterInstance.ephemeral(),  # keeps these runs out of the demo's DAGSTER_HOME
+            raise_on_error=False,
+            run_config=SILENT,
+        )
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e for e in evaluations if not e.passed]
+    print(f"sales/orders written: {orders_key in materialized}; "
+          f"{len(evaluations)} checks, {len(failed)} failed:")  # fmt: skip
+    for check in failed:
+        metric = check.metadata.get("metric/value")
+        print(f"  {check.severity.value:<5} {check.check_name}")
+        print(f"        {check.description}")
+        if metric is not None:
+            print(f"        metric/value = {metric.value}")
+    blocked = report_key not in materialized and result.is_node_untouched(REPORT_STEP)
+    blocker = ", ".join(sorted(result.get_failed_step_keys()))
+    print(f"sales/daily_revenue: {'did NOT run (blocked by failing ' + blocker + ')' if blocked else 'RAN'}")
+    expected = (
+        not result.success
+        and orders_key in materialized
+        and [e.check_name for e in failed] == ["soda_accepted_values_status"]
+        and all(e.severity.value == "ERROR" for e in failed)
+        and blocked
+    )
+    if not expected:
+        print("UNEXPECTED: the broken row should fail soda_accepted_values_status (ERROR), block the report")
+        return 1
+    print("As expected: the run failed on the orders check, and the report never read the bad data.")
     return 0
 
 

@@ -44,7 +44,14 @@ from icespec.spec import TableSpec
 from icespec.tables.backend import Lakehouse, open_lakehouse
 from icespec.tables.writers import default_write_mode
 
-__all__ = ["IO_MANAGER_KEY", "PARTITIONED_JOB", "RECONCILE_KEY", "UNPARTITIONED_JOB", "build_definitions", "table_asset_key"]
+__all__ = [
+    "IO_MANAGER_KEY",
+    "PARTITIONED_JOB",
+    "RECONCILE_KEY",
+    "UNPARTITIONED_JOB",
+    "build_definitions",
+    "table_asset_key",
+]
 
 RECONCILE_KEY = AssetKey(["icespec", "table_reconcile"])
 IO_MANAGER_KEY = "iceberg_io_manager"

@@ -97,9 +97,15 @@ class IcebergIOManager(ConfigurableIOManager):
         lakehouse = self.lakehouse.lakehouse()
         snapshot_id = None if between else _last_written_snapshot(context)
         if snapshot_id is not None and isinstance(lakehouse, IcebergLakehouse):
-            # The snapshot the upstream materialization wrote (what its checks scanned), not a later one.
-            context.add_input_metadata({"snapshot_id": str(snapshot_id)})
-            return lakehouse.catalog.load_table(spec.identifier).scan(snapshot_id=snapshot_id).to_arrow()
+            table = lakehouse.catalog.load_table(spec.identifier)
+            if table.snapshot_by_id(snapshot_id) is not None:
+                # The snapshot the upstream materialization wrote (what its checks scanned), not a later one.
+                context.add_input_metadata({"snapshot_id": str(snapshot_id)})
+                return table.scan(snapshot_id=snapshot_id).to_arrow()
+            context.log.warning(
+                f"{spec.full_name} has no snapshot {snapshot_id} (its last materialization wrote another "
+                "lakehouse, or the snapshot expired): reading the current snapshot"
+            )
         return lakehouse.read(spec, between=between)
 
 
