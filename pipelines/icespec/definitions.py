@@ -19,4 +19,3 @@ SETTINGS = Settings.from_env()
 SPECS = load_specs([TEMPLATES])
 
 defs = build_definitions(SPECS, SETTINGS)
-

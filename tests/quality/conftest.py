@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.quality.quality_data import PROBE_TEMPLATE, REPO_ROOT
 
 from icespec.spec import TableSpec, parse_spec
+from tests.quality.quality_data import PROBE_TEMPLATE, REPO_ROOT
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from tests.quality.quality_data import REPO_ROOT
 
 from icespec.catalogs import Settings, open_catalog
 from icespec.cli import main
@@ -14,6 +13,7 @@ from icespec.samples import sample_batch
 from icespec.spec import load_specs
 from icespec.tables.apply import create_table
 from icespec.tables.writers import write_table
+from tests.quality.quality_data import REPO_ROOT
 
 TEMPLATES = str(REPO_ROOT / "table-templates")
 EXTRAS = str(REPO_ROOT / "quality" / "soda_checks")

@@ -16,7 +16,6 @@ from dagster import (
     asset,
     materialize,
 )
-from tests.quality.quality_data import FRESH_NOW, LATEST_UPDATE, PROBE_TEMPLATE, clean_probe_rows, table_from_rows
 
 from icespec.catalogs import Settings
 from icespec.orchestration.quality_checks import build_quality_checks
@@ -24,6 +23,13 @@ from icespec.orchestration.resources import LakehouseResource, lakehouse_resourc
 from icespec.spec import parse_spec
 from icespec.tables.apply import create_table
 from icespec.tables.writers import write_table
+from tests.quality.quality_data import (
+    FRESH_NOW,
+    LATEST_UPDATE,
+    PROBE_TEMPLATE,
+    clean_probe_rows,
+    table_from_rows,
+)
 
 SPEC = parse_spec(PROBE_TEMPLATE, "probe.yaml")
 KEY = AssetKey(["qa", "probe"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from tests.quality.quality_data import FRESH_NOW, clean_probe_rows, table_from_rows
 
 from icespec.quality import QualityConfigError, build_suite, sample_allowed_columns, scan_arrow
+from tests.quality.quality_data import FRESH_NOW, clean_probe_rows, table_from_rows
 
 HIDDEN_VALUES = ("@example.com", "secret-", "Hauptstrasse")
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pytest
-from tests.quality.quality_data import FRESH_NOW, LATEST_UPDATE, clean_probe_rows, table_from_rows
 
 from icespec.quality import scan_arrow
 from icespec.spec import parse_spec
+from tests.quality.quality_data import FRESH_NOW, LATEST_UPDATE, clean_probe_rows, table_from_rows
 
 ALL_PROBE_KEYS = {
     "row_count",
