@@ -210,6 +210,70 @@ def aws_clients(settings: Settings) -> tuple[Any, Any]:
     return boto3.client("lakeformation", **kwargs), boto3.client("glue", **kwargs)
 
 
+@dataclass(frozen=True)
+class ColumnTagSync:
+    """What one table's column tags need: the changes, or why the step was skipped."""
+
+    changes: list[ColumnTagChange]
+    skipped: str | None = None  # the reason nothing was compared (no icespec LF tags in the account)
+
+
+def _skip_reason(spec: TableSpec) -> str:
+    return (
+        f"{spec.full_name}: Lake Formation tags {' and '.join(MANAGED_TAGS)} do not exist in this account, so "
+        "column tags were not compared or assigned; run `terraform apply` in terraform/aws "
+        "(catalog_type = glue) to enable column-level access control"
+    )
+
+
+def sync_column_tags(
+    *,
+    spec: TableSpec,
+    settings: Settings | None = None,
+    lakeformation: Any = None,
+    glue: Any = None,
+    catalog_id: str | None = None,
+    dry_run: bool = False,
+) -> ColumnTagSync:
+    """`apply_column_tags` without the warning: the skip reason is returned (thread-safe, for plan/drift).
+
+    With `dry_run=True`, template columns that the Glue table does not have yet (apply adds them
+    before tagging) count as untagged, so the preview shows the tags they will get.
+    """
+    if lakeformation is None or glue is None:
+        if settings is None:
+            raise GovernanceError("apply_column_tags needs settings (region, endpoint) or both AWS clients")
+        default_lf, default_glue = aws_clients(settings)
+        lakeformation = lakeformation or default_lf
+        glue = glue or default_glue
+    defined = defined_managed_tags(lakeformation, catalog_id)
+    if not defined:
+        return ColumnTagSync([], skipped=_skip_reason(spec))
+    if len(defined) < len(MANAGED_TAGS):
+        missing_tags = [key for key in MANAGED_TAGS if key not in defined]
+        raise GovernanceError(
+            f"Lake Formation tag {', '.join(missing_tags)} is missing while {', '.join(defined)} exists: "
+            "re-run `terraform apply` in terraform/aws to restore the tags"
+        )
+    live_columns = live_glue_columns(glue, spec.namespace, spec.name, catalog_id)
+    # Glue may spell column names in lower case; match the template's names to the live spelling.
+    live_spelling = {name.lower(): name for name in live_columns}
+    desired = {
+        live_spelling.get(name.lower(), name): tags for name, tags in desired_column_tags(spec).items()
+    }
+    missing = [name for name in desired if name not in live_columns]
+    if missing and not dry_run:
+        raise GovernanceError(
+            f"{spec.full_name}: columns {', '.join(missing)} are in the template but not in the Glue table; "
+            "run `icespec apply` so the table is evolved before its column tags are assigned"
+        )
+    live = read_column_tags(lakeformation, spec.namespace, spec.name, live_columns, catalog_id)
+    changes = plan_column_tags(spec.namespace, spec.name, desired, live, live_columns)
+    if changes and not dry_run:
+        execute_column_tag_changes(lakeformation, spec, changes, catalog_id)
+    return ColumnTagSync(changes)
+
+
 def apply_column_tags(
     *,
     spec: TableSpec,
@@ -222,7 +286,7 @@ def apply_column_tags(
 ) -> list[ColumnTagChange]:
     """Make the Lake Formation tags of `spec`'s Glue table columns match the template.
 
-    Signature (called by `icespec apply` on the aws-glue backend after each table commit):
+    Signature (the governance step of `icespec apply` on the aws-glue backend, after each table commit):
 
         apply_column_tags(spec=TableSpec, settings=Settings, catalog=Catalog | None,
                           lakeformation=boto3 client | None, glue=boto3 client | None,
@@ -237,42 +301,14 @@ def apply_column_tags(
     Raises GovernanceError when Lake Formation rejects a change or only one of the tags exists.
     """
     del catalog  # the hook passes it to every governance step; column tags need only LF and Glue
-    if lakeformation is None or glue is None:
-        if settings is None:
-            raise GovernanceError("apply_column_tags needs settings (region, endpoint) or both AWS clients")
-        default_lf, default_glue = aws_clients(settings)
-        lakeformation = lakeformation or default_lf
-        glue = glue or default_glue
-    defined = defined_managed_tags(lakeformation, catalog_id)
-    if not defined:
-        warnings.warn(
-            f"{spec.full_name}: Lake Formation tags {' and '.join(MANAGED_TAGS)} do not exist in this account, so "
-            "no column was tagged; run `terraform apply` in terraform/aws (catalog_type = glue) to enable "
-            "column-level access control",
-            GovernanceSkipped,
-            stacklevel=2,
-        )
-        return []
-    if len(defined) < len(MANAGED_TAGS):
-        missing_tags = [key for key in MANAGED_TAGS if key not in defined]
-        raise GovernanceError(
-            f"Lake Formation tag {', '.join(missing_tags)} is missing while {', '.join(defined)} exists: "
-            "re-run `terraform apply` in terraform/aws to restore the tags"
-        )
-    live_columns = live_glue_columns(glue, spec.namespace, spec.name, catalog_id)
-    # Glue may spell column names in lower case; match the template's names to the live spelling.
-    live_spelling = {name.lower(): name for name in live_columns}
-    desired = {
-        live_spelling.get(name.lower(), name): tags for name, tags in desired_column_tags(spec).items()
-    }
-    missing = [name for name in desired if name not in live_columns]
-    if missing:
-        raise GovernanceError(
-            f"{spec.full_name}: columns {', '.join(missing)} are in the template but not in the Glue table; "
-            "run `icespec apply` so the table is evolved before its column tags are assigned"
-        )
-    live = read_column_tags(lakeformation, spec.namespace, spec.name, live_columns, catalog_id)
-    changes = plan_column_tags(spec.namespace, spec.name, desired, live, live_columns)
-    if changes and not dry_run:
-        execute_column_tag_changes(lakeformation, spec, changes, catalog_id)
-    return changes
+    result = sync_column_tags(
+        spec=spec,
+        settings=settings,
+        lakeformation=lakeformation,
+        glue=glue,
+        catalog_id=catalog_id,
+        dry_run=dry_run,
+    )
+    if result.skipped:
+        warnings.warn(result.skipped, GovernanceSkipped, stacklevel=2)
+    return result.changes
