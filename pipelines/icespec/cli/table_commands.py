@@ -83,11 +83,13 @@ def _where(spec: Any, change: Any) -> str:
 
 def print_plans(plans: list) -> None:
     for plan in plans:
-        if not plan.has_changes:
+        if not plan.has_changes and not plan.notes:
             continue
         print(f"{plan.spec.full_name}  ({plan.spec.source_path})")
         for change in plan.changes:
             print(f"  {_marker(change)} {change.message}{_where(plan.spec, change)}")
+        for note in plan.notes:
+            print(f"  note: {note}")
         print()
     created = sum(1 for p in plans if not p.exists)
     changed = sum(1 for p in plans if p.exists and p.has_changes)
@@ -103,10 +105,20 @@ def print_plans(plans: list) -> None:
         print("BREAKING changes are refused by `icespec apply` unless --allow-breaking.")
 
 
+def _governance_errors() -> tuple[type[Exception], ...]:
+    """Lake Formation refusing or missing a tag is the user's to fix: a message, not a traceback."""
+    from icespec.governance.lakeformation import GovernanceError
+
+    return (GovernanceError,)
+
+
 def run_plan(args: argparse.Namespace) -> int:
     specs = _select(load_specs([args.templates]), args.tables)
     lakehouse = _lakehouse()
-    plans = [lakehouse.plan(spec) for spec in specs]
+    try:
+        plans = [lakehouse.plan(spec) for spec in specs]
+    except _governance_errors() as exc:
+        raise UsageError(str(exc)) from None
     if args.json:
         json.dump({"tables": [p.to_dict() for p in plans]}, sys.stdout, indent=2, default=str)
         print()
@@ -122,7 +134,7 @@ def run_apply(args: argparse.Namespace) -> int:
     lakehouse = _lakehouse()
     try:
         results = lakehouse.apply(specs, allow_breaking=args.allow_breaking)
-    except ApplyError as exc:
+    except (ApplyError, *_governance_errors()) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         json.dump({"tables": [r.to_dict() for r in results]}, sys.stdout, indent=2, default=str)
@@ -130,8 +142,10 @@ def run_apply(args: argparse.Namespace) -> int:
         return 0
     for result in results:
         print(f"{result.spec.full_name}: {result.action}")
-        for change in result.changes:
+        for change in (*result.changes, *result.governance_changes):
             print(f"  {_marker(change)} {change.message}")
+        for note in result.notes:
+            print(f"  note: {note}")
     counts = {a: sum(1 for r in results if r.action == a) for a in ("created", "updated", "unchanged")}
     print(
         f"Apply complete: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."

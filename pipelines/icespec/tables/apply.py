@@ -8,15 +8,14 @@
   invalid (a new required column, `required` on a column holding nulls) are refused even with
   `allow_breaking`; an incompatible type change with `allow_breaking` drops the column's data
   explicitly and adds the column again with the new type.
-- On aws-glue, each table's column Lake Formation tags are assigned after its commit
-  (`icespec.governance.lakeformation.apply_column_tags`, when that module is installed).
+- On aws-glue, each table's column Lake Formation tags are assigned after its commit, through the
+  governance seam `icespec.tables.governance` (the same step `plan` runs as a dry run).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from icespec.tables.diff import (
     TablePlan,
     diff_table,
 )
+from icespec.tables.governance import Governance, governance_for
 from icespec.tables.plan import load_live_table
 
 if TYPE_CHECKING:
@@ -68,14 +68,16 @@ class ApplyResult:
     spec: TableSpec
     action: str  # created | updated | unchanged
     changes: tuple[Change, ...] = ()
-    governance: Any = None  # what the governance hook returned (aws-glue)
+    governance: Any = None  # the governance step's own records (aws-glue: `ColumnTagChange`s)
     notes: list[str] = field(default_factory=list)
+    governance_changes: tuple[Change, ...] = ()  # the same, as plan changes (set_column_tags, ...)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "table": self.spec.full_name,
             "action": self.action,
             "changes": [c.to_dict() for c in self.changes],
+            "governance": [c.to_dict() for c in self.governance_changes],
             "notes": self.notes,
         }
 
@@ -249,24 +251,33 @@ def update_table(table: Table, plan: TablePlan) -> Table:
     return tx.commit_transaction()
 
 
-GovernanceHook = Callable[..., Any]
+def _run_governance(result: ApplyResult, governance: Governance) -> None:
+    outcome = governance.run(result.spec, dry_run=False)
+    result.governance = list(outcome.records)
+    result.governance_changes = outcome.changes
+    if outcome.note:
+        result.notes.append(outcome.note)
+        # Library callers (and Dagster's log) hear it too; plan and drift carry it as a note only.
+        from icespec.governance.lakeformation import GovernanceSkipped
 
-
-def governance_hook(settings: Settings | None) -> GovernanceHook | None:
-    """The Lake Formation column-tag step on aws-glue, when its module is installed."""
-    if settings is None or settings.backend != "aws-glue":
-        return None
-    if importlib.util.find_spec("icespec.governance") is None:
-        return None
-    if importlib.util.find_spec("icespec.governance.lakeformation") is None:
-        return None
-    return importlib.import_module("icespec.governance.lakeformation").apply_column_tags
+        warnings.warn(outcome.note, GovernanceSkipped, stacklevel=3)
+    if outcome.changes and result.action == "unchanged":
+        result.action = "updated"  # the table's access changed, so the summary must not say "unchanged"
 
 
 def apply_table(
-    spec: TableSpec, catalog: Catalog, *, allow_breaking: bool = False, settings: Settings | None = None
+    spec: TableSpec,
+    catalog: Catalog,
+    *,
+    allow_breaking: bool = False,
+    settings: Settings | None = None,
+    governance: Governance | None = None,
 ) -> ApplyResult:
-    """Bring one table in line with its template; retries when another writer commits first."""
+    """Bring one table in line with its template; retries when another writer commits first.
+
+    The governance step (`governance`, or the one `settings` selects) runs after the commit.
+    """
+    governance = governance or governance_for(settings)
     for attempt in range(COMMIT_ATTEMPTS):
         table = load_live_table(catalog, spec)
         plan = diff_table(spec, table)
@@ -286,9 +297,8 @@ def apply_table(
             if attempt == COMMIT_ATTEMPTS - 1:
                 raise
             continue  # someone else committed: re-read, re-diff, retry
-        hook = governance_hook(settings)
-        if hook is not None:
-            result.governance = hook(spec=spec, settings=settings, catalog=catalog)
+        if governance is not None:
+            _run_governance(result, governance)
         return result
     raise AssertionError("unreachable")
 
@@ -299,13 +309,15 @@ def apply_plan(
     *,
     allow_breaking: bool = False,
     settings: Settings | None = None,
+    governance: Governance | None = None,
 ) -> list[ApplyResult]:
     """Apply plans table by table. Breaking changes anywhere refuse the whole run up front."""
     plans = list(plans)
     breaking = [p for p in plans if p.has_breaking]
     if breaking and not allow_breaking:
         raise BreakingChangesRefused(breaking)
-    return [apply_table(p.spec, catalog, allow_breaking=allow_breaking, settings=settings) for p in plans]
+    governance = governance or governance_for(settings)  # one step (and one set of clients) per run
+    return [apply_table(p.spec, catalog, allow_breaking=allow_breaking, governance=governance) for p in plans]
 
 
 def apply_specs(

@@ -21,6 +21,7 @@ from icespec.catalogs import PYICEBERG_BACKENDS, Settings
 from icespec.spec import TableSpec
 from icespec.tables.apply import ApplyResult
 from icespec.tables.diff import TablePlan
+from icespec.tables.governance import Governance, governance_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -74,11 +75,20 @@ class Lakehouse(Protocol):
 
 @dataclass
 class IcebergLakehouse:
-    """The pyiceberg backends; the catalog opens on first use."""
+    """The pyiceberg backends; the catalog opens on first use.
+
+    Plans include the backend's governance step (aws-glue: Lake Formation column tags) as a dry
+    run, so `icespec plan`, `icespec drift` and the drift sensor all see it through `plan`.
+    """
 
     settings: Settings
     _catalog: Catalog | None = field(default=None, repr=False)
     _opening: threading.Lock = field(default_factory=threading.Lock, repr=False)  # drift plans in threads
+    governance: Governance | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.governance is None:
+            self.governance = governance_for(self.settings)
 
     @property
     def backend(self) -> str:
@@ -96,14 +106,14 @@ class IcebergLakehouse:
     def plan(self, spec: TableSpec) -> TablePlan:
         from icespec.tables.plan import plan_table
 
-        return plan_table(spec, self.catalog)
+        return plan_table(spec, self.catalog, self.governance)
 
     def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
         from icespec.tables.apply import apply_plan
         from icespec.tables.plan import plan_tables
 
-        plans = plan_tables(specs, self.catalog)
-        return apply_plan(plans, self.catalog, allow_breaking=allow_breaking, settings=self.settings)
+        plans = plan_tables(specs, self.catalog)  # breaking check only: governance changes never break
+        return apply_plan(plans, self.catalog, allow_breaking=allow_breaking, governance=self.governance)
 
     def _table(self, spec: TableSpec):
         from icespec.tables.plan import load_live_table

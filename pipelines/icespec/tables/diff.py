@@ -61,6 +61,8 @@ CHANGE_KINDS = (
     "incompatible_type",
     "make_required",
 )
+# Access governance (column Lake Formation tags on aws-glue): never breaking, applied after the commit.
+GOVERNANCE_KINDS = ("set_column_tags", "remove_column_tags")
 SCHEMA_KINDS = frozenset(
     {"add_column", "rename_column", "promote_type", "make_optional", "update_doc", "drop_column",
      "incompatible_type", "make_required", "set_identifier_fields"}
@@ -86,6 +88,7 @@ class TablePlan:
     spec: TableSpec
     exists: bool
     changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()  # e.g. why the governance comparison was skipped
 
     @property
     def has_changes(self) -> bool:
@@ -109,6 +112,7 @@ class TablePlan:
             "has_changes": self.has_changes,
             "has_breaking": self.has_breaking,
             "changes": [c.to_dict() for c in self.changes],
+            "notes": list(self.notes),
         }
 
 
