@@ -108,6 +108,8 @@ def _print_report(report: Any) -> None:
                 print(f"  {mark} {drift_message(change)}" + (f"  [{Path(where).name}]" if where else ""))
             print(f"  fix: {fix_text(drift)}")
             print()
+        for note in drift.notes:
+            print(f"{drift.table}  note: {note}")
     in_sync = len(report.tables) - len(report.drifted) - len(report.errors)
     print(
         f"Drift: {len(report.drifted)} table(s) drifted, {len(report.errors)} could not be checked, "

@@ -1,13 +1,15 @@
 """Drift detection: every template against its live table, through the one diff engine.
 
 Drift is exactly what `icespec plan` would report (`icespec.tables.diff.diff_table` for the
-pyiceberg backends; the gcp backend's own `drift`, which returns the same `TablePlan`), plus any
-extra checks the backend brings (Lake Formation column tags on AWS). Tables load concurrently
+pyiceberg backends; the gcp backend's own `drift`, which returns the same `TablePlan`). Give the
+backend's `Lakehouse.plan` as the planner and that includes its governance step (Lake Formation
+column tags on aws-glue, `icespec.tables.governance`); `extra_checks` adds further comparisons. Tables load concurrently
 with a bound; a table that cannot be loaded is reported as an error and never stops the others.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -86,6 +88,11 @@ class TableDrift:
     def fingerprint(self) -> str | None:
         return drift_fingerprint(self.changes)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the check could not compare and why (e.g. no Lake Formation tags in the account)."""
+        return self.plan.notes if self.plan else ()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "table": self.table,
@@ -94,6 +101,7 @@ class TableDrift:
             "fingerprint": self.fingerprint,
             "error": self.error,
             "changes": [c.to_dict() for c in self.changes],
+            "notes": list(self.notes),
         }
 
 
@@ -131,7 +139,7 @@ def check_table(planner: Planner, spec: TableSpec, extra_checks: Sequence[ExtraC
         plan = planner(spec)
         extra = [change for check in extra_checks for change in check(spec)] if plan.exists else []
         if extra:
-            plan = TablePlan(plan.spec, plan.exists, plan.changes + tuple(extra))
+            plan = dataclasses.replace(plan, changes=plan.changes + tuple(extra))
         return TableDrift(spec, plan)
     except Exception as exc:  # unreachable catalog, unreadable metadata, denied access: report, go on
         return TableDrift(spec, None, error=f"{type(exc).__name__}: {exc}", error_kind=type(exc).__name__)

@@ -81,6 +81,10 @@ def _order(fields: object) -> str:
     return ", ".join(f"{f['column']} {f['direction']} {f['null_order']}" for f in fields)  # type: ignore[union-attr]
 
 
+def _tags(tags: object) -> str:
+    return ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"  # type: ignore[union-attr]
+
+
 def drift_message(change: Change) -> str:
     """The difference as drift reads: what is live against what the template says.
 
@@ -112,10 +116,16 @@ def drift_message(change: Change) -> str:
         "replace_sort_order": lambda: f"sort order is {_order(before)} live, {_order(after)} in the template",
         "set_property": lambda: f"property {path} is {before!r} live, {after!r} in the template",
         "remove_property": lambda: f"property {path} = {before!r} is live but no longer in the template",
+        "set_column_tags": lambda: (
+            f"Lake Formation tags of column '{path}' are {_tags(before)} live, {_tags(after)} in the template"
+        ),
+        "remove_column_tags": lambda: (
+            f"column '{path}' carries Lake Formation tags {_tags(before)} but no template describes it"
+        ),
     }
     try:
         return messages[change.kind]()
-    except (KeyError, TypeError, AttributeError):  # a kind added later (e.g. governance): the engine's words
+    except (KeyError, TypeError, AttributeError):  # a kind added later: the engine's words
         return change.message
 
 
