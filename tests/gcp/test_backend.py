@@ -157,7 +157,8 @@ def test_bad_batches_are_refused_and_nothing_is_written(lakehouse: BigQueryLakeh
 def test_nanosecond_timestamps_are_refused_not_truncated(lakehouse: BigQueryLakehouse) -> None:
     spec = isolated(
         parse_spec(
-            "name: ns_times\nnamespace: corpus\ncolumns:\n  - {name: at, type: timestamptz_ns}\n",
+            "name: ns_times\nnamespace: corpus\nproperties: {format-version: 3}\n"
+            "columns:\n  - {name: at, type: timestamptz_ns}\n",
             "ns_times.yaml",
         )
     )

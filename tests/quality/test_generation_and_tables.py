@@ -53,7 +53,9 @@ def _duckdb_types(data: pa.Table) -> dict[str, str]:
 
 def test_duckdb_type_names_are_what_duckdb_reports_for_every_type(example_specs):
     columns = "\n".join(f'  - {{name: c{i}, type: "{t}"}}' for i, t in enumerate(ALL_TYPES))
-    every_type = parse_spec(f"name: t\nnamespace: n\ncolumns:\n{columns}\n", "t.yaml")
+    every_type = parse_spec(
+        f"name: t\nnamespace: n\nproperties: {{format-version: 3}}\ncolumns:\n{columns}\n", "t.yaml"
+    )
     for spec in [every_type, *example_specs]:
         expected = {c.name: DUCKDB.type_name(c.iceberg_type) for c in spec.columns}
         assert expected == _duckdb_types(arrow_schema(spec).empty_table()), spec.name
