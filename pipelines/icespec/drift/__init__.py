@@ -7,7 +7,6 @@ report into alerts each sink has not yet heard, and keeps that in a `DriftCursor
 from icespec.drift.detect import (
     DEFAULT_CONCURRENCY,
     DriftReport,
-    ExtraCheck,
     Planner,
     TableDrift,
     catalog_planner,
@@ -23,7 +22,6 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DriftCursor",
     "DriftReport",
-    "ExtraCheck",
     "NotifyResult",
     "Pending",
     "Planner",

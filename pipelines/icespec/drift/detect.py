@@ -3,13 +3,11 @@
 Drift is exactly what `icespec plan` would report (`icespec.tables.diff.diff_table` for the
 pyiceberg backends; the gcp backend's own `drift`, which returns the same `TablePlan`). Give the
 backend's `Lakehouse.plan` as the planner and that includes its governance step (Lake Formation
-column tags on aws-glue, `icespec.tables.governance`); `extra_checks` adds further comparisons. Tables load concurrently
-with a bound; a table that cannot be loaded is reported as an error and never stops the others.
+column tags on aws-glue, `icespec.tables.governance`). Tables load concurrently with a bound; a table that cannot be loaded is reported as an error and never stops the others.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +27,6 @@ DEFAULT_CONCURRENCY = 8
 # One table's plan against the live system (loads the table, diffs it with the one engine).
 Planner = Callable[[TableSpec], TablePlan]
 # An extra comparison of a spec with what is live, e.g. Lake Formation column tags.
-ExtraCheck = Callable[[TableSpec], Sequence[Change]]
 
 
 def catalog_planner(catalog: Catalog) -> Planner:
@@ -133,14 +130,10 @@ class DriftReport:
         }
 
 
-def check_table(planner: Planner, spec: TableSpec, extra_checks: Sequence[ExtraCheck] = ()) -> TableDrift:
+def check_table(planner: Planner, spec: TableSpec) -> TableDrift:
     """Load and compare one table; any failure becomes a reported error, never an exception."""
     try:
-        plan = planner(spec)
-        extra = [change for check in extra_checks for change in check(spec)] if plan.exists else []
-        if extra:
-            plan = dataclasses.replace(plan, changes=plan.changes + tuple(extra))
-        return TableDrift(spec, plan)
+        return TableDrift(spec, planner(spec))
     except Exception as exc:  # unreachable catalog, unreadable metadata, denied access: report, go on
         return TableDrift(spec, None, error=f"{type(exc).__name__}: {exc}", error_kind=type(exc).__name__)
 
@@ -151,7 +144,6 @@ def detect_drift(
     *,
     planner: Planner | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
-    extra_checks: Sequence[ExtraCheck] = (),
 ) -> DriftReport:
     """Every template against its live table, at most `concurrency` loads at a time; template order kept.
 
@@ -167,5 +159,5 @@ def detect_drift(
     with ThreadPoolExecutor(
         max_workers=min(concurrency, len(specs)), thread_name_prefix="icespec-drift"
     ) as pool:
-        results = list(pool.map(lambda spec: check_table(planner, spec, extra_checks), specs))
+        results = list(pool.map(lambda spec: check_table(planner, spec), specs))
     return DriftReport(tuple(results))
