@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from icespec.cli import UsageError
+from icespec.cli.common import select_tables
 from icespec.spec import TableSpec, load_specs
 
 
@@ -42,16 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="tables loaded at once (default: ICESPEC_DRIFT_CONCURRENCY or 8)",
     )
     drift.set_defaults(handler=run_drift)
-
-
-def _select(specs: list[TableSpec], names: list[str]) -> list[TableSpec]:
-    if not names:
-        return specs
-    chosen = [s for s in specs if s.name in names or s.full_name in names]
-    unknown = set(names) - {s.name for s in chosen} - {s.full_name for s in chosen}
-    if unknown:
-        raise UsageError(f"no template for table(s): {', '.join(sorted(unknown))}")
-    return chosen
 
 
 def _concurrency(value: int | None) -> int:
@@ -153,7 +144,7 @@ def _notify(report: Any, settings: Any, state_path: str | None) -> tuple[int, in
 def run_drift(args: argparse.Namespace) -> int:
     if args.state and not args.notify:
         raise UsageError("--state only makes sense with --notify")
-    specs = _select(load_specs([args.templates]), args.tables)
+    specs = select_tables(load_specs([args.templates]), args.tables)
     settings, report = _detect(specs, _concurrency(args.concurrency))
     sent = failed = 0
     if args.notify:

@@ -13,7 +13,8 @@ import os
 import sys
 
 from icespec.cli import UsageError
-from icespec.spec import SpecError, TableSpec, load_specs
+from icespec.cli.common import select_tables
+from icespec.spec import SpecError, load_specs
 
 EXIT_ERROR = 3
 ENGINES = ("duckdb", "athena", "trino", "bigquery")
@@ -63,16 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=run_check)
 
 
-def _select(specs: list[TableSpec], names: list[str]) -> list[TableSpec]:
-    if not names:
-        return specs
-    chosen = [s for s in specs if s.name in names or s.full_name in names]
-    unknown = set(names) - {s.name for s in chosen} - {s.full_name for s in chosen}
-    if unknown:
-        raise UsageError(f"no template for table(s): {', '.join(sorted(unknown))} (see the templates folder)")
-    return chosen
-
-
 def _settings():
     from icespec.catalogs import Settings, SettingsError
 
@@ -92,7 +83,7 @@ def run_checks(args: argparse.Namespace) -> int:
         soda_data_source,
     )
 
-    spec = _select(load_specs([args.templates]), [args.table])[0]
+    spec = select_tables(load_specs([args.templates]), [args.table])[0]
     settings = None if args.engine else _settings()
     dialect = DIALECTS[args.engine] if args.engine else dialect_for(settings)
     try:
@@ -138,7 +129,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from icespec.quality import QualityConfigError, scan_table
     from icespec.quality.report import format_result, worst_exit_code
 
-    specs = _select(load_specs([args.templates]), args.tables)
+    specs = select_tables(load_specs([args.templates]), args.tables)
     if args.snapshot_id is not None and len(specs) != 1:
         raise UsageError("--snapshot-id needs exactly one table")
     now = _parse_now(args.now)

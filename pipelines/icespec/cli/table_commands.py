@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from icespec.cli import UsageError
+from icespec.cli.common import select_tables
 from icespec.spec import load_specs
 
 WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
@@ -57,16 +58,6 @@ def _lakehouse():
         raise UsageError(str(exc)) from None
 
 
-def _select(specs: list, names: list[str]) -> list:
-    if not names:
-        return specs
-    chosen = [s for s in specs if s.name in names or s.full_name in names]
-    unknown = set(names) - {s.name for s in chosen} - {s.full_name for s in chosen}
-    if unknown:
-        raise UsageError(f"no template for table(s): {', '.join(sorted(unknown))}")
-    return chosen
-
-
 def _marker(change: Any) -> str:
     if change.breaking:
         return "!"
@@ -113,7 +104,7 @@ def _governance_errors() -> tuple[type[Exception], ...]:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    specs = _select(load_specs([args.templates]), args.tables)
+    specs = select_tables(load_specs([args.templates]), args.tables)
     lakehouse = _lakehouse()
     try:
         plans = [lakehouse.plan(spec) for spec in specs]
@@ -130,7 +121,7 @@ def run_plan(args: argparse.Namespace) -> int:
 def run_apply(args: argparse.Namespace) -> int:
     from icespec.tables.apply import ApplyError
 
-    specs = _select(load_specs([args.templates]), args.tables)
+    specs = select_tables(load_specs([args.templates]), args.tables)
     lakehouse = _lakehouse()
     try:
         results = lakehouse.apply(specs, allow_breaking=args.allow_breaking)
@@ -173,7 +164,7 @@ def _read_file(path: Path):
 def run_write(args: argparse.Namespace) -> int:
     from icespec.tables.writers import WriteError
 
-    specs = _select(load_specs([args.templates]), [args.table])
+    specs = select_tables(load_specs([args.templates]), [args.table])
     spec = specs[0]
     lakehouse = _lakehouse()
     data = _read_file(Path(args.file))
