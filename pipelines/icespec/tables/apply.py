@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.table.metadata import SUPPORTED_TABLE_FORMAT_VERSION
 from pyiceberg.table.sorting import NullOrder
 from pyiceberg.transforms import parse_transform
 
@@ -224,6 +225,14 @@ def _apply_properties(tx: Transaction, plan: TablePlan, table: Table) -> None:
 
 def create_table(catalog: Catalog, spec: TableSpec) -> Table:
     """Create the table in one create-table transaction (schema, partition spec, sort order, properties)."""
+    wanted_version = int(spec.properties.get(FORMAT_VERSION, "2"))
+    if wanted_version > SUPPORTED_TABLE_FORMAT_VERSION:
+        raise ApplyError(
+            f"{spec.full_name}: format-version {wanted_version} tables cannot be created by this pyiceberg "
+            f"(it writes up to version {SUPPORTED_TABLE_FORMAT_VERSION}); nothing was created. Use types that "
+            f"need no v3 (e.g. timestamptz instead of timestamptz_ns) in {spec.source_path}, or create the "
+            "table with an engine that writes v3."
+        )
     catalog.create_namespace_if_not_exists(spec.namespace)
     properties = _managed_properties(spec)
     if FORMAT_VERSION in spec.properties:
