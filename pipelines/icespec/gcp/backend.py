@@ -434,8 +434,7 @@ def _key_json(expressions: list[str]) -> str:
 
 def _partition_expression(spec: TableSpec, column: str, transform: str) -> str:
     """SQL for an Iceberg partition transform of `column`, `{t}` standing for the table alias."""
-    resolved = spec.resolve(column)
-    primitive = resolved[1] if resolved else None
+    primitive = spec.field_type(column)
     source = quote(column, "{t}")
     kind = primitive.name if isinstance(primitive, PrimitiveType) else ""
     if transform == "identity":

@@ -80,8 +80,8 @@ class BigQueryTables:
         where = None
         if between is not None:
             column, start, end = between
-            resolved = spec.resolve(column)
-            kind = resolved[1].name if resolved and isinstance(resolved[1], PrimitiveType) else ""
+            field_type = spec.field_type(column)
+            kind = field_type.name if isinstance(field_type, PrimitiveType) else ""
             if kind == "date":
                 low, high = f"DATE '{start.date()}'", f"DATE '{end.date()}'"
             elif kind in ("timestamp", "timestamp_ns"):  # DATETIME: no zone

@@ -26,13 +26,12 @@ from icespec.spec.model import (
     PartitionField,
     SortField,
     TableSpec,
+    resolve_path,
 )
 from icespec.spec.properties import property_value, resolve_property
 from icespec.spec.source import PathKey, SourceDocument, read_document
 from icespec.spec.types import (
     IcebergType,
-    ListType,
-    MapType,
     PrimitiveType,
     StructType,
     TypeSyntaxError,
@@ -390,26 +389,6 @@ class _TemplateReader:
                 self.error((*path, "regex"), f"column '{name}': regex does not compile: {exc}")
 
     # -- references to columns -----------------------------------------------------------------
-    def resolve(self, columns: list[Column], dotted: str) -> tuple[str, IcebergType | None, list[bool]]:
-        """('ok' | 'missing' | 'in_collection', type, required flags along the path)."""
-        parts = dotted.split(".")
-        top = next((c for c in columns if c.name == parts[0]), None)
-        if top is None:
-            return "missing", None, []
-        current: IcebergType = top.iceberg_type
-        required = [top.required]
-        for part in parts[1:]:
-            if isinstance(current, ListType | MapType):
-                return "in_collection", None, []
-            if not isinstance(current, StructType):
-                return "missing", None, []
-            child = current.field(part)
-            if child is None:
-                return "missing", None, []
-            required.append(child.required)
-            current = child.type
-        return "ok", current, required
-
     def column_paths(self, columns: list[Column]) -> list[str]:
         paths: list[str] = []
 
@@ -425,7 +404,8 @@ class _TemplateReader:
         return paths
 
     def reference(self, columns: list[Column], dotted: str, path: PathKey, role: str) -> IcebergType | None:
-        status, t, _ = self.resolve(columns, dotted)
+        resolved = resolve_path(columns, dotted)
+        status, t = resolved.status, resolved.type
         if status == "missing":
             self.error(
                 path,
@@ -455,8 +435,7 @@ class _TemplateReader:
             t = self.reference(columns, dotted, path, "identifier")
             if t is None:
                 continue
-            _, _, required = self.resolve(columns, dotted)
-            if not all(required):
+            if not all(resolve_path(columns, dotted).required):
                 self.error(
                     path,
                     f"identifier field '{dotted}' must be required (with every struct around it): "

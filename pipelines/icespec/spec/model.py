@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -132,23 +132,9 @@ class TableSpec:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
-    def resolve(self, dotted: str) -> tuple[list[IcebergType], IcebergType] | None:
-        """Follow a dotted path through structs: (types of the enclosing parents, the field's type)."""
-        parts = dotted.split(".")
-        top = self.column(parts[0])
-        if top is None:
-            return None
-        parents: list[IcebergType] = []
-        current = top.iceberg_type
-        for part in parts[1:]:
-            if not isinstance(current, StructType):
-                return None
-            child = current.field(part)
-            if child is None:
-                return None
-            parents.append(current)
-            current = child.type
-        return parents, current
+    def field_type(self, dotted: str) -> IcebergType | None:
+        """Type of a column or dotted struct field (`address.city`); None when the path does not resolve."""
+        return resolve_path(self.columns, dotted).type
 
     def line_of(self, *path: str | int) -> int:
         """Line of a key path in the template (e.g. ('columns', 2)), or 0 when unknown."""
@@ -172,5 +158,29 @@ class TableSpec:
         }
 
 
-def contains_list_or_map(types: list[IcebergType]) -> bool:
-    return any(isinstance(t, ListType | MapType) for t in types)
+@dataclass(frozen=True)
+class ResolvedPath:
+    """Where a dotted column path leads: `ok`, `missing`, or `in_collection` (through a list or map)."""
+
+    status: str
+    type: IcebergType | None = None
+    required: tuple[bool, ...] = ()  # required flag of each field along the path
+
+
+def resolve_path(columns: Sequence[Column], dotted: str) -> ResolvedPath:
+    """Follow a dotted path through structs (the one walk validation, builders and backends share)."""
+    parts = dotted.split(".")
+    top = next((c for c in columns if c.name == parts[0]), None)
+    if top is None:
+        return ResolvedPath("missing")
+    current: IcebergType = top.iceberg_type
+    required = [top.required]
+    for part in parts[1:]:
+        if isinstance(current, ListType | MapType):
+            return ResolvedPath("in_collection")
+        child = current.field(part) if isinstance(current, StructType) else None
+        if child is None:
+            return ResolvedPath("missing")
+        required.append(child.required)
+        current = child.type
+    return ResolvedPath("ok", current, tuple(required))

@@ -266,10 +266,6 @@ def canonical_type(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def is_primitive(t: IcebergType) -> bool:
-    return isinstance(t, PrimitiveType)
-
-
 def to_pyiceberg_primitive(t: PrimitiveType):  # -> pyiceberg.types.PrimitiveType
     """The pyiceberg type for one of our primitives (pyiceberg's own type system, no copies)."""
     from pyiceberg import types as pi
