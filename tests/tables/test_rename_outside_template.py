@@ -54,5 +54,8 @@ def test_a_dropped_and_re_added_column_is_not_mistaken_for_a_rename(local_settin
         update.delete_column("label")
     with table.update_schema() as update:
         update.add_column("label_v2", StringType())
-    kinds = [c.kind for c in diff_table(spec, catalog.load_table(spec.identifier)).changes]
-    assert sorted(kinds) == ["add_column", "drop_column"]
+    changes = diff_table(spec, catalog.load_table(spec.identifier)).changes
+    assert sorted((c.kind, c.path, c.breaking) for c in changes) == [
+        ("add_column", "label", False),
+        ("drop_column", "label_v2", True),
+    ]
