@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 
 from icespec.cli import UsageError
@@ -18,12 +17,6 @@ from icespec.spec import SpecError, load_specs
 
 EXIT_ERROR = 3
 ENGINES = ("duckdb", "athena", "trino", "bigquery")
-
-
-def _extras_default() -> str:
-    from icespec.quality import DEFAULT_EXTRAS_DIR, EXTRAS_ENV
-
-    return os.environ.get(EXTRAS_ENV, DEFAULT_EXTRAS_DIR)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,6 +72,7 @@ def run_checks(args: argparse.Namespace) -> int:
         DIALECTS,
         QualityConfigError,
         build_suite,
+        default_extras_dir,
         dialect_for,
         soda_data_source,
     )
@@ -87,7 +81,7 @@ def run_checks(args: argparse.Namespace) -> int:
     settings = None if args.engine else _settings()
     dialect = DIALECTS[args.engine] if args.engine else dialect_for(settings)
     try:
-        suite = build_suite(spec, dialect, args.soda_checks or _extras_default())
+        suite = build_suite(spec, dialect, args.soda_checks or default_extras_dir())
         print(suite.to_sodacl(), end="")
         if args.config:
             if settings is None or DIALECT_BY_BACKEND[settings.backend] is not dialect:
@@ -126,7 +120,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from icespec.quality import QualityConfigError, scan_table
+    from icespec.quality import QualityConfigError, default_extras_dir, scan_table
     from icespec.quality.report import format_result, worst_exit_code
 
     specs = select_tables(load_specs([args.templates]), args.tables)
@@ -139,7 +133,7 @@ def _run_check(args: argparse.Namespace) -> int:
         from icespec.catalogs import open_catalog
 
         catalog = open_catalog(settings)
-    extras = args.soda_checks or _extras_default()
+    extras = args.soda_checks or default_extras_dir()
     results = []
     for spec in specs:
         try:

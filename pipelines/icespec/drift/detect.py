@@ -26,7 +26,6 @@ DEFAULT_CONCURRENCY = 8
 
 # One table's plan against the live system (loads the table, diffs it with the one engine).
 Planner = Callable[[TableSpec], TablePlan]
-# An extra comparison of a spec with what is live, e.g. Lake Formation column tags.
 
 
 def catalog_planner(catalog: Catalog) -> Planner:

@@ -193,6 +193,6 @@ def build_definitions(
         resources={
             "lakehouse": lakehouse,
             IO_MANAGER_KEY: IcebergIOManager(lakehouse=lakehouse, registry_key=registry_key),
-            **drift_resources(settings),
+            **drift_resources(),
         },
     )

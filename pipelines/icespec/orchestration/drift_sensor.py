@@ -166,7 +166,6 @@ def build_drift_sensor(
     return drift_sensor
 
 
-def drift_resources(settings: Settings) -> dict[str, object]:
+def drift_resources() -> dict[str, object]:
     """Resources the sensor needs beyond the lakehouse (which definitions.py provides for every asset)."""
-    del settings  # alerts read only their own variables
     return {ALERTS_RESOURCE_KEY: drift_alerts_resource()}

@@ -139,9 +139,7 @@ def build_quality_checks(
 ) -> list[AssetChecksDefinition]:
     """Blocking Soda asset checks for every table; extras default to $ICESPEC_SODA_CHECKS or quality/soda_checks."""
     if extras_dir is None:
-        import os
+        from icespec.quality import default_extras_dir
 
-        from icespec.quality import DEFAULT_EXTRAS_DIR, EXTRAS_ENV
-
-        extras_dir = os.environ.get(EXTRAS_ENV, DEFAULT_EXTRAS_DIR)
+        extras_dir = default_extras_dir()
     return [table_quality_checks(spec, settings, extras_dir=extras_dir, clock=clock) for spec in specs]

@@ -18,6 +18,7 @@ from icespec.quality.sodacl import (
     GeneratedCheck,
     QualityConfigError,
     build_suite,
+    default_extras_dir,
     generate_checks,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "QualityConfigError",
     "SodaDataSource",
     "build_suite",
+    "default_extras_dir",
     "dialect_for",
     "generate_checks",
     "sample_allowed_columns",

@@ -292,6 +292,19 @@ def _describe(
     return message, metrics
 
 
+def _not_evaluated(check: GeneratedCheck, reason: str) -> CheckResult:
+    return CheckResult(
+        check.key,
+        check.name,
+        check.kind,
+        check.column,
+        "error",
+        _sodacl_of(check),
+        f"not evaluated: {reason}",
+        source=check.source,
+    )
+
+
 def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int) -> ScanResult:
     soda_results = {c.get("name"): c for c in scan.get_scan_results().get("checks", [])}
     error_logs = tuple(str(log.message) for log in scan.get_error_logs())
@@ -300,18 +313,8 @@ def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int
     for generated in suite.checks:
         raw = soda_results.get(generated.name)
         if raw is None:
-            reason = error_logs[0] if error_logs else "Soda did not evaluate this check"
             checks.append(
-                CheckResult(
-                    generated.key,
-                    generated.name,
-                    generated.kind,
-                    generated.column,
-                    "error",
-                    _sodacl_of(generated),
-                    f"not evaluated: {reason}",
-                    source=generated.source,
-                )
+                _not_evaluated(generated, error_logs[0] if error_logs else "Soda did not evaluate this check")
             )
             continue
         outcome = raw.get("outcome") or "error"
@@ -387,19 +390,7 @@ def scan_arrow(
 
 
 def _error_result(suite: CheckSuite, message: str) -> ScanResult:
-    checks = tuple(
-        CheckResult(
-            c.key,
-            c.name,
-            c.kind,
-            c.column,
-            "error",
-            _sodacl_of(c),
-            f"not evaluated: {message}",
-            source=c.source,
-        )
-        for c in suite.checks
-    )
+    checks = tuple(_not_evaluated(c, message) for c in suite.checks)
     return ScanResult(suite.spec.full_name, suite.dialect.name, EXIT_ERROR, checks, (message,))
 
 
@@ -416,8 +407,9 @@ def scan_table(
     """Scan a table where it lives: the local backend reads `snapshot_id` (default: current) into DuckDB;
     the cloud backends run the same SodaCL on Athena, Trino or BigQuery (a BigQuery emulator: its rows,
     read through the gcp backend, in DuckDB — see `dialect_for`)."""
-    suite = suite or build_suite(spec, dialect_for(settings), extras_dir)
-    if dialect_for(settings) is not DUCKDB:
+    dialect = dialect_for(settings)
+    suite = suite or build_suite(spec, dialect, extras_dir)
+    if dialect is not DUCKDB:
         data_source = soda_data_source(spec, settings)
         scan, sampler = _new_scan(suite, data_source, now)
         return _collect(suite, scan, sampler, scan.execute())

@@ -21,6 +21,14 @@ from icespec.spec import Column, TableSpec
 EXTRAS_ENV = "ICESPEC_SODA_CHECKS"
 DEFAULT_EXTRAS_DIR = "quality/soda_checks"
 
+
+def default_extras_dir() -> str:
+    """Where hand-written SodaCL lives unless told: $ICESPEC_SODA_CHECKS or quality/soda_checks."""
+    import os
+
+    return os.environ.get(EXTRAS_ENV, DEFAULT_EXTRAS_DIR)
+
+
 CHECK_KINDS = (
     "row_count",
     "schema",
