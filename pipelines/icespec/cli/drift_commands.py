@@ -46,18 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _concurrency(value: int | None) -> int:
-    from icespec.drift import DEFAULT_CONCURRENCY
+    from icespec.drift.detect import concurrency_from_env
 
     if value is not None:
         if value < 1:
             raise UsageError(f"--concurrency must be at least 1, got {value}")
         return value
-    text = os.environ.get("ICESPEC_DRIFT_CONCURRENCY", "").strip()
-    if not text:
-        return DEFAULT_CONCURRENCY
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"ICESPEC_DRIFT_CONCURRENCY={text!r} must be a whole number of at least 1")
-    return int(text)
+    try:
+        return concurrency_from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _detect(specs: list[TableSpec], concurrency: int):

@@ -26,13 +26,13 @@ from dagster import (
 
 from icespec.alerts import Sink, build_sinks
 from icespec.catalogs import Settings
-from icespec.drift import DEFAULT_CONCURRENCY, DriftCursor, DriftReport, detect_drift, notify
+from icespec.drift import DriftCursor, DriftReport, detect_drift, notify
+from icespec.drift.detect import concurrency_from_env, positive_int_from_env
 from icespec.orchestration.resources import LakehouseResource
 from icespec.spec import TableSpec
 
 DEFAULT_INTERVAL_SECONDS = 3600
 INTERVAL_VARIABLE = "ICESPEC_DRIFT_INTERVAL_SECONDS"
-CONCURRENCY_VARIABLE = "ICESPEC_DRIFT_CONCURRENCY"
 SENSOR_NAME = "table_drift_sensor"
 ALERTS_RESOURCE_KEY = "drift_alerts"
 
@@ -84,18 +84,11 @@ def drift_alerts_resource(env: Mapping[str, str] | None = None) -> DriftAlertsRe
     )
 
 
-def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
-    text = env.get(variable, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{variable}={text!r} must be a whole number of at least 1 (default {default})")
-    return int(text)
-
-
 def interval_seconds(env: Mapping[str, str] | None = None) -> int:
     """Seconds between drift checks: ICESPEC_DRIFT_INTERVAL_SECONDS, default hourly."""
-    return _positive_int(os.environ if env is None else env, INTERVAL_VARIABLE, DEFAULT_INTERVAL_SECONDS)
+    return positive_int_from_env(
+        os.environ if env is None else env, INTERVAL_VARIABLE, DEFAULT_INTERVAL_SECONDS
+    )
 
 
 def _observations(report: DriftReport, changed_tables: set[str]) -> list[AssetObservation]:
@@ -126,7 +119,7 @@ def build_drift_sensor(
     """The sensor over `specs`; needs the `lakehouse` and `drift_alerts` resources."""
     specs = list(specs)
     interval = minimum_interval_seconds or interval_seconds()
-    workers = concurrency or _positive_int(os.environ, CONCURRENCY_VARIABLE, DEFAULT_CONCURRENCY)
+    workers = concurrency or concurrency_from_env()
     alert_context = {"backend": settings.backend}
 
     @sensor(
