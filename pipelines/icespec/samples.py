@@ -44,15 +44,14 @@ class _Generator:
         self.spec = spec
         self.rows = rows
         self.random = random.Random(_seed(spec.full_name, partition_key, rows))
-        self.day_column = day_partition_column(spec) if partition_key else None
         self.day = dt.date.fromisoformat(partition_key) if partition_key else None
+        # Recent days, so freshness checks pass on sample data; same values all day long.
+        self.yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)
         self.key_prefix = partition_key.replace("-", "") if partition_key else "0"
         self.identifiers = set(spec.identifier_fields)
 
     def day_for(self, i: int) -> dt.date:
-        # Recent days, so freshness checks pass on sample data; same values all day long.
-        yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)
-        return self.day if self.day is not None else yesterday - dt.timedelta(days=i % HISTORY_DAYS)
+        return self.day if self.day is not None else self.yesterday - dt.timedelta(days=i % HISTORY_DAYS)
 
     def value(self, t: pi.IcebergType, column: Column | None, path: str, i: int, required: bool) -> Any:
         checks = column.checks if column is not None else {}

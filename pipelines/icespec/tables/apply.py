@@ -30,6 +30,7 @@ from icespec.tables.diff import (
     COMMENT_PROPERTY,
     FORMAT_VERSION,
     MANAGED_PROPERTIES_KEY,
+    SCHEMA_KINDS,
     Change,
     TablePlan,
     diff_table,
@@ -94,9 +95,10 @@ def _null_order(text: str) -> NullOrder:
 def _managed_properties(spec: TableSpec) -> dict[str, str]:
     """Everything apply writes into table properties for this template."""
     props = {k: v for k, v in table_properties(spec).items() if k != FORMAT_VERSION}
+    managed = ",".join(sorted(props))
     if spec.description:
         props[COMMENT_PROPERTY] = spec.description
-    props[MANAGED_PROPERTIES_KEY] = ",".join(sorted(k for k in table_properties(spec) if k != FORMAT_VERSION))
+    props[MANAGED_PROPERTIES_KEY] = managed
     return props
 
 
@@ -141,16 +143,18 @@ def _check_data_safety(plan: TablePlan, table: Table) -> None:
 
 
 def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
-    changes = [c for c in plan.changes]
+    changes = plan.changes
     expected = iceberg_schema(plan.spec)
     # Renames first, one update each, so a renamed parent is visible to its renamed children.
     for change in changes:
         if change.kind == "rename_column":
             with tx.update_schema() as update:
                 update.rename_column(_path(change.before), change.path.rsplit(".", 1)[-1])
-    schema_kinds = {"add_column", "promote_type", "make_optional", "update_doc", "drop_column",
-                    "incompatible_type", "make_required", "set_identifier_fields"}  # fmt: skip
-    body = [c for c in changes if c.kind in schema_kinds and (c.kind != "update_doc" or c.path)]
+    body = [
+        c
+        for c in changes
+        if c.kind in SCHEMA_KINDS and c.kind != "rename_column" and (c.kind != "update_doc" or c.path)
+    ]
     if body:
         with tx.update_schema(allow_incompatible_changes=plan.has_breaking) as update:
             for change in body:
