@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint fmt bench checkov-venv bqemulator-venv gcp-provider-schema gcp-schemas clean
+.PHONY: help venv demo test lint fmt bench checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
 
 help:
 	@echo "make demo   — set up and run the main job on the embedded default (SQLite catalog + local warehouse)"
@@ -52,6 +52,20 @@ $(BQEMULATOR_VENV)/.installed:
 
 bqemulator-venv: $(BQEMULATOR_VENV)/.installed
 
+# The independent Iceberg reader (tests/support/independent_reader.py): DuckDB with its iceberg, avro and
+# httpfs extensions from PyPI, all at one version (Soda holds the project's duckdb at 1.0, which has none).
+DUCKDB_ICEBERG_VENV ?= .venv-duckdb-iceberg
+DUCKDB_ICEBERG_VERSION ?= 1.5.5
+$(DUCKDB_ICEBERG_VENV)/.installed:
+	test -x $(DUCKDB_ICEBERG_VENV)/bin/python || $(PYTHON) -m venv $(DUCKDB_ICEBERG_VENV)
+	$(DUCKDB_ICEBERG_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DUCKDB_ICEBERG_VENV)/bin/python -m pip install -q 'duckdb==$(DUCKDB_ICEBERG_VERSION)' \
+	  'duckdb-extension-iceberg==$(DUCKDB_ICEBERG_VERSION)' 'duckdb-extension-avro==$(DUCKDB_ICEBERG_VERSION)' \
+	  'duckdb-extension-httpfs==$(DUCKDB_ICEBERG_VERSION)' "$$(grep -i '^pyarrow==' constraints.txt)"
+	touch $@
+
+duckdb-iceberg-venv: $(DUCKDB_ICEBERG_VENV)/.installed
+
 # google provider schema (type metadata of cdktf-cdktf-provider-google), read as source by tests/gcp.
 GCP_PROVIDER_SCHEMA ?= .venv-gcp-provider-schema
 $(GCP_PROVIDER_SCHEMA)/.installed:
@@ -63,10 +77,10 @@ gcp-provider-schema: $(GCP_PROVIDER_SCHEMA)/.installed
 gcp-schemas: $(STAMP)
 	$(BIN)/python -m icespec.gcp.render
 
-demo: $(STAMP)
+demo: $(STAMP) duckdb-iceberg-venv
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) checkov-venv bqemulator-venv gcp-provider-schema
+test: $(STAMP) checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

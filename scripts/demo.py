@@ -136,9 +136,9 @@ def scratch_lakehouse(path: Path):
 
 def broken_row_demo(specs) -> int:
     import pyarrow as pa
-    from dagster import AssetKey, DagsterInstance, asset, materialize
+    from dagster import AssetKey, DagsterInstance
 
-    from icespec.orchestration import IO_MANAGER_KEY, RECONCILE_KEY, build_definitions
+    from icespec.orchestration import UNPARTITIONED_JOB, build_definitions
     from icespec.samples import sample_batch
 
     orders = next((s for s in specs if s.full_name == "sales.orders"), None)
@@ -150,21 +150,18 @@ def broken_row_demo(specs) -> int:
         return 0
     orders_key, report_key = AssetKey(["sales", "orders"]), AssetKey(["sales", "daily_revenue"])
 
-    @asset(key=orders_key, deps=[RECONCILE_KEY], io_manager_key=IO_MANAGER_KEY)
-    def orders_with_a_broken_row():  # no annotation: `pa` is imported locally (string annotations)
-        batch = sample_batch(orders)
+    def orders_with_a_broken_row(spec, _partition_key):
+        batch = sample_batch(spec)
         status = batch["status"].to_pylist()
         status[0] = BROKEN_STATUS
         index = batch.schema.get_field_index("status")
         return batch.set_column(index, batch.schema.field(index), pa.array(status, batch["status"].type))
 
     with scratch_lakehouse(BROKEN_ROW_LAKEHOUSE) as settings:
-        defs = build_definitions([orders], settings)
-        print(f"$ materialize table_reconcile, sales/orders (1 of 200 rows has status={BROKEN_STATUS!r}), "
-              "its Soda checks, sales/daily_revenue")  # fmt: skip
-        result = materialize(
-            [*(a for a in defs.assets if a.key != orders_key), orders_with_a_broken_row, *defs.asset_checks],
-            resources=defs.resources,
+        defs = build_definitions([orders], settings, sources={orders.full_name: orders_with_a_broken_row})
+        print(f"$ materialize job {UNPARTITIONED_JOB}: table_reconcile, sales/orders (1 of 200 rows has "
+              f"status={BROKEN_STATUS!r}) with its Soda checks, sales/daily_revenue")  # fmt: skip
+        result = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(
             instance=DagsterInstance.ephemeral(),  # keeps these runs out of the demo's DAGSTER_HOME
             raise_on_error=False,
             run_config=SILENT,

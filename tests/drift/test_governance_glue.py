@@ -121,6 +121,7 @@ def test_hand_changed_tag_shows_in_plan_and_drift_and_apply_fixes_it(glue_cli, a
             "message": f"{spec.full_name}.nickname: LF tags access_level=public, pii=false -> "
             "access_level=internal, pii=false",
             "yaml_line": line_of(path, "name: nickname"),
+            "data_impact": None,
         }
     ]
     code, out = run(path, "plan", capsys=capsys)

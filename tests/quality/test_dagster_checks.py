@@ -1,6 +1,7 @@
-"""Soda checks as blocking Dagster asset checks, run after a real materialization into a local
-Iceberg table: pass lets downstream run; a Soda fail is an ERROR that blocks downstream; a Soda
-warning is a WARN that neither fails the run nor blocks."""
+"""Soda checks as blocking Dagster asset checks on the table's own asset (`check_specs`), run in the
+same step as the write, over the snapshot that write committed, into a local Iceberg table: pass lets
+downstream run; a Soda fail is an ERROR that blocks downstream; a Soda warning is a WARN that neither
+fails the run nor blocks."""
 
 from __future__ import annotations
 
@@ -8,21 +9,11 @@ import copy
 import datetime as dt
 
 import pytest
-from dagster import (
-    AssetCheckSeverity,
-    AssetKey,
-    DagsterInstance,
-    MaterializeResult,
-    asset,
-    materialize,
-)
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, asset, materialize
 
-from icespec.catalogs import Settings
-from icespec.orchestration.quality_checks import build_quality_checks
-from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
+from icespec.catalogs import Settings, open_catalog
+from icespec.orchestration import build_definitions
 from icespec.spec import parse_spec
-from icespec.tables.apply import create_table
-from icespec.tables.writers import write_table
 from tests.quality.quality_data import (
     FRESH_NOW,
     LATEST_UPDATE,
@@ -37,18 +28,6 @@ BATCH: dict[str, list[dict]] = {}  # what the probe asset writes in the current 
 CLOCK: dict[str, dt.datetime] = {"now": FRESH_NOW}
 
 
-@asset(key=KEY)
-def probe(lakehouse: LakehouseResource) -> MaterializeResult:
-    catalog = lakehouse.catalog()
-    table = (
-        catalog.load_table(SPEC.identifier)
-        if catalog.table_exists(SPEC.identifier)
-        else create_table(catalog, SPEC)
-    )
-    result = write_table(table, SPEC, table_from_rows(SPEC, BATCH["rows"]), mode="overwrite")
-    return MaterializeResult(metadata={"snapshot_id": str(result.snapshot_id)})
-
-
 @asset(deps=[KEY])
 def downstream_report() -> int:
     return 1
@@ -57,16 +36,20 @@ def downstream_report() -> int:
 @pytest.fixture(scope="module")
 def run_with(tmp_path_factory):
     settings = Settings.from_env({"ICESPEC_LAKEHOUSE_DIR": str(tmp_path_factory.mktemp("lakehouse"))})
-    checks = build_quality_checks(
-        [SPEC], settings, extras_dir=tmp_path_factory.mktemp("no_extras"), clock=lambda: CLOCK["now"]
+    defs = build_definitions(
+        [SPEC],
+        settings,
+        sources={SPEC.full_name: lambda spec, _partition: table_from_rows(spec, BATCH["rows"])},
+        extras_dir=tmp_path_factory.mktemp("no_extras"),
+        clock=lambda: CLOCK["now"],
     )
     instance = DagsterInstance.ephemeral()
 
     def run(rows: list[dict], now: dt.datetime = FRESH_NOW):
         BATCH["rows"], CLOCK["now"] = rows, now
         result = materialize(
-            [probe, downstream_report, *checks],
-            resources={"lakehouse": lakehouse_resource(settings)},
+            [*defs.assets, downstream_report],
+            resources=defs.resources,
             instance=instance,
             raise_on_error=False,
         )
@@ -74,6 +57,7 @@ def run_with(tmp_path_factory):
         materialized = {e.asset_key for e in result.get_asset_materialization_events()}
         return result, evaluations, materialized
 
+    run.settings = settings
     return run
 
 
@@ -112,3 +96,12 @@ def test_a_soda_warning_is_a_warn_that_neither_fails_the_run_nor_blocks(run_with
     assert [name for name, e in evaluations.items() if not e.passed] == ["soda_freshness_updated_at"]
     assert AssetKey("downstream_report") in materialized
     assert result.success
+
+
+def test_the_checks_scan_the_snapshot_their_write_committed(run_with):
+    result, evaluations, _ = run_with(clean_probe_rows())
+    event = next(e for e in result.get_asset_materialization_events() if e.asset_key == KEY)
+    committed = event.materialization.metadata["snapshot_id"].value
+    table = open_catalog(run_with.settings).load_table(SPEC.identifier)
+    assert int(committed) == table.current_snapshot().snapshot_id
+    assert {e.metadata["snapshot_id"].value for e in evaluations.values()} == {committed}

@@ -8,10 +8,10 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, asset, materialize
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from icespec.catalogs import Settings, open_catalog
-from icespec.orchestration import IO_MANAGER_KEY, RECONCILE_KEY, UNPARTITIONED_JOB, build_definitions
+from icespec.orchestration import UNPARTITIONED_JOB, build_definitions
 from icespec.samples import sample_batch
 from icespec.spec import load_spec
 from tests.quality.quality_data import REPO_ROOT
@@ -67,9 +67,8 @@ def test_clean_orders_materialize_daily_revenue_equal_to_duckdb_over_the_snapsho
     assert metadata["source_rows"].value == 200
 
 
-@asset(key=ORDERS_KEY, deps=[RECONCILE_KEY], io_manager_key=IO_MANAGER_KEY)
-def orders_with_a_broken_row() -> pa.Table:
-    batch = sample_batch(ORDERS)
+def orders_with_a_broken_row(spec, _partition_key) -> pa.Table:
+    batch = sample_batch(spec)
     status = batch["status"].to_pylist()
     status[0] = "lost"  # not in accepted_values (a null would be refused by the writer itself)
     index = batch.schema.get_field_index("status")
@@ -77,27 +76,24 @@ def orders_with_a_broken_row() -> pa.Table:
 
 
 def test_a_broken_order_blocks_daily_revenue_and_names_the_failed_check(project):
-    _, defs, instance = project
-    # The project's own assets and checks, with only the orders batch replaced.
-    assets = [a for a in defs.assets if a.key != ORDERS_KEY]
-    result = materialize(
-        [*assets, orders_with_a_broken_row, *defs.asset_checks],
-        resources=defs.resources,
-        instance=instance,
-        raise_on_error=False,
-        run_config=QUIET,
+    settings, _, instance = project
+    # The project's own Definitions, with only the orders source replaced.
+    defs = build_definitions(
+        [ORDERS],
+        settings,
+        sources={ORDERS.full_name: orders_with_a_broken_row},
+        extras_dir=REPO_ROOT / "quality" / "soda_checks",
     )
-    assert {a.key for a in assets} == {RECONCILE_KEY, REPORT_KEY}
+    result = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET
+    )
     assert not result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert ORDERS_KEY in materialized and REPORT_KEY not in materialized
-    assert result.get_failed_step_keys() == {"soda_scan_sales_orders"}
+    assert result.get_failed_step_keys() == {"sales__orders"}  # the write landed, its blocking check failed
     assert result.is_node_untouched("sales__daily_revenue")  # never started
     messages = [record.user_message for record in instance.all_logs(result.run_id)]
-    assert (
-        "Dependencies for step sales__daily_revenue failed: ['soda_scan_sales_orders']. Not executing."
-        in messages
-    )
+    assert "Dependencies for step sales__daily_revenue failed: ['sales__orders']. Not executing." in messages
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
     assert set(failed) == {"soda_accepted_values_status"}
     check = failed["soda_accepted_values_status"]

@@ -103,17 +103,29 @@ def test_change_kind_plan_then_apply_then_empty_plan(backend, make_spec, case, e
     (plan,) = plan_tables([edited], catalog)
     assert {c.kind for c in plan.changes} == kinds, [c.message for c in plan.changes]
     assert plan.has_breaking is breaking
-    assert all(c.message and (c.yaml_line or 0) >= 0 for c in plan.changes)
+    edited_lines = [
+        "name: items",
+        f"namespace: {base.namespace}",
+        *edit(BASE).splitlines(),
+    ]  # as make_spec parses it
+    for change in plan.changes:  # every change points at the template line that causes it...
+        assert change.message
+        if change.yaml_line is None:  # ...unless the edit deleted that section: no line to point at
+            assert case in ("remove_partition", "remove_sort"), change
+        else:
+            assert 1 <= change.yaml_line <= len(edited_lines), change
     if breaking:
         location = catalog.load_table(base.identifier).metadata_location
         with pytest.raises(BreakingChangesRefused, match=r"BREAKING|refused"):
             apply_specs([edited], catalog, settings=settings)
         assert catalog.load_table(base.identifier).metadata_location == location
-    apply_specs([edited], catalog, allow_breaking=breaking, settings=settings)
+    rewrite = case == "incompatible"  # a type change on a table with rows converts the stored values
+    apply_specs([edited], catalog, allow_breaking=breaking, rewrite_incompatible=rewrite, settings=settings)
 
     assert not plan_tables([edited], catalog)[0].has_changes
     table = catalog.load_table(base.identifier)
-    assert table.current_snapshot().snapshot_id == snapshot_before  # same data, never recreated
+    if not rewrite:
+        assert table.current_snapshot().snapshot_id == snapshot_before  # same data, never recreated
     data = table.scan().to_arrow()
     assert data.num_rows == 20
     if case == "rename":
@@ -121,6 +133,10 @@ def test_change_kind_plan_then_apply_then_empty_plan(backend, make_spec, case, e
         assert data.column("full_name").to_pylist()[:2] == ["n0", "n1"]
     if case == "promote":
         assert data.column("qty").type == pa.int64()
+    if case == "incompatible":
+        assert sorted(data.column("qty").to_pylist(), key=int) == [str(i) for i in range(20)]
+    if case == "drop_column":
+        assert "qty" not in data.column_names
 
 
 def test_create_matches_schema_builders_on_examples(backend, example_specs, namespace):

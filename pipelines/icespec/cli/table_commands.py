@@ -34,16 +34,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     apply.add_argument("tables", nargs="*", help="only these tables (name or namespace.name)")
     apply.add_argument("--allow-breaking", action="store_true", help="also apply BREAKING changes")
+    apply.add_argument(
+        "--rewrite-incompatible",
+        action="store_true",
+        help="carry out an incompatible type change on a table holding rows by converting every value "
+        "(safe casts) and rewriting the data files in the same transaction; refused, with the count, "
+        "if any value does not convert",
+    )
     apply.add_argument("--json", action="store_true", help="print one JSON object")
     apply.set_defaults(handler=run_apply)
 
     write = subparsers.add_parser(
         "write",
-        help="write a Parquet/CSV/JSON-lines file into a table (checked against its template)",
+        help="write a Parquet/CSV/JSON-lines file into a table (typed and checked by its template)",
+        description="Write one file into a table in one snapshot. CSV and JSON lines are parsed with "
+        "the template's types. A 0-row overwrite is refused unless --allow-empty.",
     )
     write.add_argument("table", help="table name or namespace.name")
-    write.add_argument("file", help="a .parquet, .csv or .jsonl/.json file")
-    write.add_argument("--mode", choices=WRITE_MODES, default="append")
+    write.add_argument("file", help="a .parquet, .csv or .jsonl/.ndjson file (.json: JSON lines too)")
+    write.add_argument(
+        "--mode",
+        choices=WRITE_MODES,
+        default="append",
+        help="append (default): add the rows; overwrite: replace every row (or, with --where, the rows "
+        "matching it); overwrite_partitions: replace the partitions the file writes to; upsert: "
+        "insert or replace rows by the template's identifier_fields",
+    )
+    write.add_argument(
+        "--where",
+        metavar="EXPR",
+        help="with --mode overwrite: replace exactly the rows matching EXPR (pyiceberg's row-filter "
+        "syntax, e.g. \"day = '2024-05-01'\"); every row of the file must match it",
+    )
+    write.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let an overwrite with a 0-row file empty the table (or the --where range)",
+    )
     write.set_defaults(handler=run_write)
 
 
@@ -79,6 +106,8 @@ def print_plans(plans: list) -> None:
         print(f"{plan.spec.full_name}  ({plan.spec.source_path})")
         for change in plan.changes:
             print(f"  {_marker(change)} {change.message}{_where(plan.spec, change)}")
+            if change.data_impact:
+                print(f"      data: {change.data_impact}")
         for note in plan.notes:
             print(f"  note: {note}")
         print()
@@ -107,7 +136,7 @@ def run_plan(args: argparse.Namespace) -> int:
     specs = select_tables(load_specs([args.templates]), args.tables)
     lakehouse = _lakehouse()
     try:
-        plans = [lakehouse.plan(spec) for spec in specs]
+        plans = [lakehouse.plan(spec, data_impact=True) for spec in specs]
     except _governance_errors() as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -124,7 +153,9 @@ def run_apply(args: argparse.Namespace) -> int:
     specs = select_tables(load_specs([args.templates]), args.tables)
     lakehouse = _lakehouse()
     try:
-        results = lakehouse.apply(specs, allow_breaking=args.allow_breaking)
+        results = lakehouse.apply(
+            specs, allow_breaking=args.allow_breaking, rewrite_incompatible=args.rewrite_incompatible
+        )
     except (ApplyError, *_governance_errors()) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -144,33 +175,20 @@ def run_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_file(path: Path):
-    import pyarrow.csv
-    import pyarrow.json
-    import pyarrow.parquet as pq
-
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pq.read_table(path)
-    if suffix == ".csv":
-        return pyarrow.csv.read_csv(path)
-    if suffix in (".json", ".jsonl", ".ndjson"):
-        return pyarrow.json.read_json(path)
-    raise UsageError(f"{path}: unsupported file type {suffix!r} (use .parquet, .csv or .jsonl)")
-
-
 def run_write(args: argparse.Namespace) -> int:
+    from icespec.schema import arrow_schema
+    from icespec.tables.files import InputFileError, read_batch_file
     from icespec.tables.writers import WriteError
 
+    if args.where is not None and args.mode != "overwrite":
+        raise UsageError(f"--where replaces rows, so it needs --mode overwrite (not --mode {args.mode})")
     specs = select_tables(load_specs([args.templates]), [args.table])
     spec = specs[0]
     lakehouse = _lakehouse()
-    data = _read_file(Path(args.file))
     try:
-        result = lakehouse.write(spec, data, args.mode)
-    except WriteError as exc:
+        data = read_batch_file(Path(args.file), arrow_schema(spec))
+        result = lakehouse.write(spec, data, args.mode, where=args.where, allow_empty=args.allow_empty)
+    except (InputFileError, WriteError) as exc:
         raise UsageError(str(exc)) from None
     print(result.describe())
     return 0

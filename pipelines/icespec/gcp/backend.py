@@ -51,6 +51,7 @@ class GcpWriteResult:
     job_id: str | None  # BigQuery job of the DML statement (BigQuery's counterpart of a snapshot id)
     null_lists_as_empty: int = 0  # NULL lists/maps stored as [] (BigQuery has no NULL ARRAY)
     table: str = ""  # project.dataset.name
+    total_rows: int | None = None  # not known from the DML job: read with table_metadata
 
     def describe(self) -> str:
         text = f"{self.table}: {self.mode} wrote {self.rows_written} rows (job {self.job_id})"
@@ -264,10 +265,31 @@ class BigQueryLakehouse:
         return from_bigquery_table(result, arrow_schema(spec))
 
     # --- write -------------------------------------------------------------------------------
-    def write(self, spec: TableSpec, data: pa.Table, mode: str = "append") -> GcpWriteResult:
+    def write(
+        self,
+        spec: TableSpec,
+        data: pa.Table,
+        mode: str = "append",
+        *,
+        where: str | None = None,
+        allow_empty: bool = False,
+    ) -> GcpWriteResult:
+        """One DML statement. `where` (pyiceberg's row-filter syntax, mode overwrite) replaces only
+        the rows it matches, rendered as GoogleSQL by `icespec.gcp.sql_filter`."""
         if mode not in WRITE_MODES:
             raise GcpBackendError(f"unknown write mode {mode!r}: use one of {', '.join(WRITE_MODES)}")
+        if where is not None and mode != "overwrite":
+            raise GcpBackendError(
+                f"{spec.full_name}: a `where` filter replaces rows, so it goes with mode overwrite"
+            )
         batch = self._conform(spec, data)
+        condition = self._replace_where(spec, batch, where) if where is not None else None
+        if mode == "overwrite" and batch.num_rows == 0 and not allow_empty:
+            scope = f"the rows where {where}" if where else "every row"
+            raise GcpBackendError(
+                f"{spec.full_name}: refusing to replace {scope} with an empty batch (0 rows); nothing was "
+                "written. If it really should become empty, pass --allow-empty (allow_empty=True)."
+            )
         target = self.table_id(spec)
         if self._get(target) is None:
             raise GcpBackendError(f"table {target} does not exist: run `icespec apply` (backend gcp) first")
@@ -279,9 +301,10 @@ class BigQueryLakehouse:
         names = [c.name for c in spec.columns]
         staging = self._stage(spec, batch)
         try:
-            estimate = self._count_effect(spec, mode, target, staging, partition_key)
+            estimate = self._count_effect(spec, mode, target, staging, partition_key, condition)
             job = self.client.query(
-                self._statement(spec, mode, target, staging, names, partition_key), retry=self.retry
+                self._statement(spec, mode, target, staging, names, partition_key, condition),
+                retry=self.retry,
             )
             job.result()
         finally:
@@ -330,6 +353,28 @@ class BigQueryLakehouse:
                     f"{where}: column '{field.name}' ({column.type}) does not fit {field.type}: {error}"
                 ) from error
         return pa.Table.from_arrays(arrays, schema=target)
+
+    def _replace_where(self, spec: TableSpec, batch: pa.Table, where: str) -> str:
+        """The filter as SQL on the target (alias T), after checking every batch row matches it."""
+        from icespec.gcp.sql_filter import to_sql
+        from icespec.schema import iceberg_schema
+        from icespec.tables.filters import RowFilterError, parse_row_filter
+
+        schema = iceberg_schema(spec)
+        try:
+            row_filter = parse_row_filter(where, schema)
+        except RowFilterError as error:
+            raise GcpBackendError(f"{spec.full_name}: {error}; nothing was written") from None
+        outside, first = row_filter.count_outside(batch)
+        if outside:
+            raise GcpBackendError(
+                f"{spec.full_name}: {outside} of {batch.num_rows} batch row(s) do not match the replace-where "
+                f"filter {where!r} (the first is row {first}); nothing was written"
+            )
+        try:
+            return to_sql(row_filter.bound, schema, alias="T")
+        except ValueError as error:
+            raise GcpBackendError(f"{spec.full_name}: {error}") from None
 
     def _check_upsert(self, spec: TableSpec, batch: pa.Table) -> None:
         if not spec.identifier_fields:
@@ -380,12 +425,20 @@ class BigQueryLakehouse:
         return staging_id
 
     def _count_effect(
-        self, spec: TableSpec, mode: str, target: str, staging: str, key: list[str] | None
+        self,
+        spec: TableSpec,
+        mode: str,
+        target: str,
+        staging: str,
+        key: list[str] | None,
+        condition: str | None = None,
     ) -> tuple[int, int, int]:
         """(inserted, updated, deleted) the statement will report, for engines without DML stats."""
         staged = f"(SELECT COUNT(*) FROM `{staging}`)"
         if mode == "append":
             sql = f"SELECT {staged}, 0, 0"
+        elif condition is not None:
+            sql = f"SELECT {staged}, 0, (SELECT COUNT(*) FROM `{target}` AS T WHERE {condition})"
         elif mode == "overwrite":
             sql = f"SELECT {staged}, 0, (SELECT COUNT(*) FROM `{target}`)"
         elif mode == "overwrite_partitions":
@@ -404,13 +457,25 @@ class BigQueryLakehouse:
         return int(row[0]), int(row[1]), int(row[2])
 
     def _statement(
-        self, spec: TableSpec, mode: str, target: str, staging: str, names: list[str], key: list[str] | None
+        self,
+        spec: TableSpec,
+        mode: str,
+        target: str,
+        staging: str,
+        names: list[str],
+        key: list[str] | None,
+        condition: str | None = None,
     ) -> str:
         columns = ", ".join(quote(n) for n in names)
         values = ", ".join(quote(n, "S") for n in names)
         insert = f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
         if mode == "append":
             return f"INSERT INTO `{target}` ({columns}) SELECT {columns} FROM `{staging}`"
+        if condition is not None:  # replace-where: delete exactly the matching rows, insert the batch
+            return (
+                f"MERGE `{target}` AS T USING `{staging}` AS S ON FALSE\n"
+                f"WHEN NOT MATCHED BY SOURCE AND ({condition}) THEN DELETE\n{insert}"
+            )
         if mode == "overwrite":
             return f"MERGE `{target}` AS T USING `{staging}` AS S ON FALSE\nWHEN NOT MATCHED BY SOURCE THEN DELETE\n{insert}"
         if mode == "overwrite_partitions":

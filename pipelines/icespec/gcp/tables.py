@@ -13,18 +13,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from icespec.catalogs.settings import Settings
-from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError, GcpWriteResult, quote
+from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError, GcpWriteResult
 from icespec.gcp.settings import GcpSettings
 from icespec.spec import TableSpec
-from icespec.spec.types import PrimitiveType
 from icespec.tables.apply import ApplyError, ApplyResult
 from icespec.tables.diff import TablePlan
 from icespec.tables.writers import WriteError, to_arrow
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pyarrow as pa
+
+    from icespec.tables.backend import DayRange
 
 
 @dataclass
@@ -40,10 +39,12 @@ class BigQueryTables:
     def lakehouse(self) -> BigQueryLakehouse:
         return BigQueryLakehouse(self.settings)
 
-    def plan(self, spec: TableSpec) -> TablePlan:
-        return self.lakehouse.plan(spec)
+    def plan(self, spec: TableSpec, *, data_impact: bool = False) -> TablePlan:
+        return self.lakehouse.plan(spec)  # BigQuery refuses every change that touches existing values
 
-    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
+    def apply(
+        self, specs: Sequence[TableSpec], *, allow_breaking: bool = False, rewrite_incompatible: bool = False
+    ) -> list[ApplyResult]:
         plans = [self.lakehouse.plan(spec) for spec in specs]
         breaking = [(p, c) for p in plans for c in p.changes if c.breaking]
         if breaking:
@@ -68,27 +69,33 @@ class BigQueryTables:
             results.append(ApplyResult(plan.spec, action, applied.changes if action != "unchanged" else ()))
         return results
 
-    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> GcpWriteResult:
+    def write(
+        self,
+        spec: TableSpec,
+        data: Any,
+        mode: str = "append",
+        *,
+        where: str | None = None,
+        allow_empty: bool = False,
+    ) -> GcpWriteResult:
         try:
-            return self.lakehouse.write(spec, to_arrow(data), mode)
+            return self.lakehouse.write(spec, to_arrow(data), mode, where=where, allow_empty=allow_empty)
         except GcpBackendError as error:
             raise WriteError(str(error)) from error
 
     def read(
-        self, spec: TableSpec, *, between: tuple[str, dt.datetime, dt.datetime] | None = None
+        self, spec: TableSpec, *, between: DayRange | None = None, snapshot_id: int | None = None
     ) -> pa.Table:
+        if snapshot_id is not None:
+            raise WriteError(f"{spec.full_name}: BigQuery tables have no Iceberg snapshots to read by id")
         where = None
         if between is not None:
-            column, start, end = between
-            field_type = spec.field_type(column)
-            kind = field_type.name if isinstance(field_type, PrimitiveType) else ""
-            if kind == "date":
-                low, high = f"DATE '{start.date()}'", f"DATE '{end.date()}'"
-            elif kind in ("timestamp", "timestamp_ns"):  # DATETIME: no zone
-                low, high = (f"DATETIME '{t.replace(tzinfo=None).isoformat(sep=' ')}'" for t in (start, end))
-            else:
-                low, high = (f"TIMESTAMP '{t.isoformat(sep=' ')}'" for t in (start, end))
-            where = f"{quote(column)} >= {low} AND {quote(column)} < {high}"
+            from icespec.gcp.sql_filter import to_sql
+            from icespec.schema import iceberg_schema
+            from icespec.tables.filters import parse_row_filter
+
+            schema = iceberg_schema(spec)
+            where = to_sql(parse_row_filter(between.where(spec), schema).bound, schema)
         return self.lakehouse.read(spec, where)
 
     def location(self, spec: TableSpec) -> str:

@@ -1,12 +1,14 @@
 """Dagster definitions built from the templates (the only layer, with icespec.definitions, that imports dagster).
 
-- `table_reconcile`: runs `icespec apply` (idempotent) — materialize it at deploy.
-- one asset per table, key [namespace, name], metadata from the template; its output goes through
-  the IO manager (the backend's safe writers: pyiceberg catalogs or BigQuery, by ICESPEC_BACKEND). Tables partitioned by day(...) get daily partitions and are
-  written with overwrite_partitions for that day.
-- blocking Soda asset checks for every table (`quality_checks`), run after each materialization.
-- downstream reports (`reports.REPORTS`, e.g. sales/daily_revenue) read through the IO manager and
-  gated by their source table's blocking checks.
+- `table_reconcile`: runs `icespec apply` (idempotent; breaking changes refused). Both jobs start
+  with it, so a safe template change (a doc, a new optional column, a property) is applied by
+  whichever job runs next.
+- one asset per table, key [namespace, name], metadata from the template (`table_assets`): it
+  writes its batch and runs the table's blocking Soda checks on the snapshot that write committed,
+  in the same step. Tables partitioned by day(...) get daily partitions; a partition run replaces
+  exactly its day (replace-where on the day range).
+- downstream reports (`reports.REPORTS`, e.g. sales/daily_revenue) read through the IO manager
+  the snapshot their source committed in the same run, and are gated by its blocking checks.
 - the drift sensor (`drift_sensor`) and the resources everything needs.
 - a job and a daily schedule for the unpartitioned tables (and the reports on them), and the same
   for the partitioned ones.
@@ -14,20 +16,16 @@
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     DailyPartitionsDefinition,
     Definitions,
     MaterializeResult,
     ScheduleDefinition,
-    TableColumn,
-    TableColumnConstraints,
-    TableSchema,
     asset,
     build_schedule_from_partitioned_job,
     define_asset_job,
@@ -35,91 +33,41 @@ from dagster import (
 
 from icespec.catalogs import Settings
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
-from icespec.orchestration.io_manager import SPEC_REGISTRY, WRITE_MODE_METADATA, IcebergIOManager
-from icespec.orchestration.quality_checks import Clock, build_quality_checks
+from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager
+from icespec.orchestration.quality_checks import Clock, utc_now
 from icespec.orchestration.reports import report_assets
 from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
+from icespec.orchestration.table_assets import (
+    IO_MANAGER_KEY,
+    RECONCILE_KEY,
+    Source,
+    table_asset,
+    table_asset_key,
+)
+from icespec.quality import build_suite, dialect_for
 from icespec.samples import day_partition_column, sample_batch
 from icespec.spec import TableSpec
-from icespec.tables.backend import Lakehouse, open_lakehouse
-from icespec.tables.writers import default_write_mode
+from icespec.tables.backend import open_lakehouse
 
 __all__ = [
     "IO_MANAGER_KEY",
     "PARTITIONED_JOB",
     "RECONCILE_KEY",
     "UNPARTITIONED_JOB",
+    "Source",
     "build_definitions",
     "table_asset_key",
 ]
 
-RECONCILE_KEY = AssetKey(["icespec", "table_reconcile"])
-IO_MANAGER_KEY = "iceberg_io_manager"
 PARTITIONED_JOB = "icespec_daily_partitions"
 UNPARTITIONED_JOB = "icespec_tables"
 DEFAULT_PARTITIONS_START = "2024-01-01"
 
 
-def table_asset_key(spec: TableSpec) -> AssetKey:
-    return AssetKey([spec.namespace, spec.name])
-
-
-def _tag_value(text: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
-    return cleaned[:63]
-
-
-def _column_schema(spec: TableSpec) -> TableSchema:
-    return TableSchema(
-        columns=[
-            TableColumn(
-                name=column.name,
-                type=column.type,
-                description=column.description or None,
-                constraints=TableColumnConstraints(nullable=not column.required),
-                tags={
-                    "access_level": column.effective_access_level,
-                    "pii": str(column.effective_pii).lower(),
-                },
-            )
-            for column in spec.columns
-        ]
-    )
-
-
-def _table_asset(
-    spec: TableSpec, lakehouse: Lakehouse, partitions: DailyPartitionsDefinition
-) -> AssetsDefinition:
-    partitioned = day_partition_column(spec) is not None
-    mode = default_write_mode(spec)
-
-    @asset(
-        key=table_asset_key(spec),
-        description=spec.description or None,
-        group_name=spec.namespace,
-        deps=[RECONCILE_KEY],
-        io_manager_key=IO_MANAGER_KEY,
-        partitions_def=partitions if partitioned else None,
-        owners=[f"team:{_tag_value(spec.owner)}"] if spec.owner else None,
-        tags={_tag_value(k): _tag_value(v) for k, v in spec.tags.items()},
-        kinds={"iceberg", "bigquery" if lakehouse.backend == "gcp" else "pyarrow"},
-        metadata={
-            "dagster/column_schema": _column_schema(spec),
-            "dagster/table_name": spec.full_name,
-            "icespec/template": spec.source_path or "",
-            "icespec/owner": spec.owner or "",
-            "icespec/backend": lakehouse.backend,
-            "icespec/table_location": lakehouse.location(spec),
-            "icespec/identifier_fields": ", ".join(spec.identifier_fields),
-            "icespec/partition_spec": ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec),
-            WRITE_MODE_METADATA: mode,
-        },
-    )
-    def table_asset(context: AssetExecutionContext):
-        # Example data, deterministic per partition: replace with your source for real tables.
-        return sample_batch(spec, context.partition_key if context.has_partition_key else None)
-
-    return table_asset
+def sample_source(spec: TableSpec, partition_key: str | None) -> object:
+    """The demo's source: deterministic sample rows (per day for daily partitions). Replace it with
+    your own `Source` for real tables (`build_definitions(..., sources={"ns.name": fn})`)."""
+    return sample_batch(spec, partition_key)
 
 
 def _reconcile_asset(specs: Sequence[TableSpec]) -> AssetsDefinition:
@@ -146,23 +94,42 @@ def build_definitions(
     specs: Sequence[TableSpec],
     settings: Settings | None = None,
     *,
+    sources: Mapping[str, Source] | None = None,
     extras_dir: str | Path | None = None,
     clock: Clock | None = None,
 ) -> Definitions:
-    """Everything Dagster loads for `specs`: assets, checks, reports, sensor, jobs, schedules, resources.
+    """Everything Dagster loads for `specs`: assets with their checks, reports, sensor, jobs, schedules,
+    resources.
 
-    `extras_dir` (hand-written SodaCL) defaults to $ICESPEC_SODA_CHECKS or quality/soda_checks;
+    `sources` maps "namespace.name" to the function that produces a table's batch (default: sample
+    data); `extras_dir` (hand-written SodaCL) defaults to $ICESPEC_SODA_CHECKS or quality/soda_checks;
     `clock` (freshness checks' now) to the wall clock.
     """
+    from icespec.quality import default_extras_dir
+
     settings = settings or Settings.from_env()
     specs = list(specs)
+    sources = dict(sources or {})
     registry_key = hashlib.sha256("|".join(sorted(s.full_name for s in specs)).encode()).hexdigest()[:16]
     SPEC_REGISTRY[registry_key] = {s.full_name: s for s in specs}
     partitions = DailyPartitionsDefinition(
         start_date=os.environ.get("ICESPEC_PARTITIONS_START", DEFAULT_PARTITIONS_START)
     )
     backend = open_lakehouse(settings)  # validates the backend's settings now, contacts nothing
-    table_assets = [_table_asset(spec, backend, partitions) for spec in specs]
+    dialect = dialect_for(settings)
+    extras = extras_dir if extras_dir is not None else default_extras_dir()
+    table_assets = [
+        table_asset(
+            spec,
+            settings=settings,
+            location=backend.location(spec),
+            partitions=partitions,
+            suite=build_suite(spec, dialect, extras),
+            source=sources.get(spec.full_name, sample_source),
+            clock=clock or utc_now,
+        )
+        for spec in specs
+    ]
     partitioned_keys = [table_asset_key(s) for s in specs if day_partition_column(s) is not None]
     unpartitioned_keys = [RECONCILE_KEY] + [
         table_asset_key(s) for s in specs if day_partition_column(s) is None
@@ -176,17 +143,17 @@ def build_definitions(
         ScheduleDefinition(job=jobs[0], cron_schedule="0 1 * * *", name=f"{UNPARTITIONED_JOB}_daily")
     ]
     if partitioned_keys:
-        daily = define_asset_job(PARTITIONED_JOB, selection=partitioned_keys, partitions_def=partitions,
-                                 description="Write yesterday's partition of every day-partitioned table")  # fmt: skip
+        daily = define_asset_job(PARTITIONED_JOB, selection=[RECONCILE_KEY, *partitioned_keys],
+                                 partitions_def=partitions,
+                                 description="Reconcile tables, then replace yesterday's day of every "
+                                             "day-partitioned table")  # fmt: skip
         jobs.append(daily)
         schedules.append(
             build_schedule_from_partitioned_job(daily, hour_of_day=2, name=f"{PARTITIONED_JOB}_schedule")
         )
-    quality = {"extras_dir": extras_dir, **({"clock": clock} if clock else {})}
     lakehouse = lakehouse_resource(settings)
     return Definitions(
         assets=[_reconcile_asset(specs), *table_assets, *reports],
-        asset_checks=build_quality_checks(specs, settings, **quality),
         sensors=[build_drift_sensor(specs, settings)],
         jobs=jobs,
         schedules=schedules,

@@ -404,7 +404,7 @@ def scan_table(
     now: dt.datetime | None = None,
     suite: CheckSuite | None = None,
 ) -> ScanResult:
-    """Scan a table where it lives: the local backend reads `snapshot_id` (default: current) into DuckDB;
+    """Scan a table where it lives: in DuckDB, the rows at `snapshot_id` (default: current) are read in;
     the cloud backends run the same SodaCL on Athena, Trino or BigQuery (a BigQuery emulator: its rows,
     read through the gcp backend, in DuckDB — see `dialect_for`)."""
     dialect = dialect_for(settings)
@@ -419,7 +419,7 @@ def scan_table(
         lakehouse = open_lakehouse(settings)
         if not lakehouse.plan(spec).exists:
             return _error_result(suite, f"table {spec.full_name} does not exist: run `icespec apply` first")
-        return scan_arrow(spec, lakehouse.read(spec), now=now, suite=suite)
+        return scan_arrow(spec, lakehouse.read(spec, snapshot_id=snapshot_id), now=now, suite=suite)
     from pyiceberg.exceptions import NoSuchTableError
 
     if catalog is None:

@@ -4,10 +4,13 @@
   `update_sort_order()` (so field ids equal `icespec.schema.iceberg_schema`).
 - An existing table gets all of its changes in one transaction: all or nothing.
 - Breaking changes are refused (nothing is changed anywhere) unless `allow_breaking`.
-- A table holding data is never dropped or recreated. Changes that would make existing rows
-  invalid (a new required column, `required` on a column holding nulls) are refused even with
-  `allow_breaking`; an incompatible type change with `allow_breaking` drops the column's data
-  explicitly and adds the column again with the new type.
+- A table holding data is never dropped, recreated or left unreadable. Changes that would make
+  existing rows invalid (a new required column, `required` on a column holding nulls) are refused
+  even with `allow_breaking`. An incompatible type change on a table with rows is refused too
+  (dropping and re-adding the column would lose every value), unless `rewrite_incompatible`: then
+  every value is converted with a safe cast and every data file rewritten in the same transaction,
+  or, if any value does not convert, nothing is committed (`icespec.tables.rewrite`). On an empty
+  table the column is simply dropped and added again with the new type.
 - On aws-glue, each table's column Lake Formation tags are assigned after its commit, through the
   governance seam `icespec.tables.governance` (the same step `plan` runs as a dry run).
 """
@@ -19,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.exceptions import CommitFailedException, ValidationException
 from pyiceberg.table.metadata import SUPPORTED_TABLE_FORMAT_VERSION
 from pyiceberg.table.sorting import NullOrder
 from pyiceberg.transforms import parse_transform
@@ -36,7 +39,10 @@ from icespec.tables.diff import (
     diff_table,
 )
 from icespec.tables.governance import Governance, governance_for
+from icespec.tables.impact import incompatible_refusal, live_paths, null_count, row_count
 from icespec.tables.plan import load_live_table
+from icespec.tables.rewrite import assess, not_rewritable, rewrite_files
+from icespec.tables.writers import delete_written
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
@@ -51,13 +57,21 @@ class ApplyError(Exception):
     """A change cannot be applied; nothing was changed for the table named in the message."""
 
 
+def _refused_changes(plan: TablePlan, allow_breaking: bool, rewrite_incompatible: bool) -> list[Change]:
+    """The plan's breaking changes that the flags do not allow (`--rewrite-incompatible` allows a type
+    change by converting the data)."""
+    if allow_breaking:
+        return []
+    return [c for c in plan.breaking_changes if not (rewrite_incompatible and c.kind == "incompatible_type")]
+
+
 class BreakingChangesRefused(ApplyError):
-    def __init__(self, plans: list[TablePlan]):
+    def __init__(self, plans: list[TablePlan], rewrite_incompatible: bool = False):
         self.plans = plans
         lines = [
             f"  {p.spec.full_name} ({p.spec.source_path}): {c.message}"
             for p in plans
-            for c in p.breaking_changes
+            for c in _refused_changes(p, False, rewrite_incompatible)
         ]
         super().__init__(
             "breaking changes refused (re-run with --allow-breaking to apply them); nothing was changed:\n"
@@ -102,44 +116,60 @@ def _managed_properties(spec: TableSpec) -> dict[str, str]:
     return props
 
 
-def _row_count(table: Table) -> int:
-    snapshot = table.current_snapshot()
-    if snapshot is None or snapshot.summary is None:
-        return 0
-    return int(snapshot.summary.get("total-records", "0") or 0)
+def _check_data_safety(plan: TablePlan, table: Table, rewrite_incompatible: bool) -> list[Change]:
+    """Refuse changes that would make rows already in the table invalid or lose their values.
 
-
-def _check_data_safety(plan: TablePlan, table: Table) -> None:
-    """Refuse changes that would make rows already in the table invalid."""
-    rows = _row_count(table)
+    Returns the incompatible type changes to carry out by rewriting the data files."""
+    rows = row_count(table)
     if not rows:
-        return
+        return []
     name = plan.spec.full_name
+    where = plan.spec.source_path or name
+    live = live_paths(plan)
+    rewrites: list[Change] = []
     for change in plan.changes:
+        line = f"{where}:{change.yaml_line}" if change.yaml_line else where
         if change.kind == "add_column" and change.breaking:
             raise ApplyError(
-                f"{name}: cannot add required column '{change.path}' to a table holding {rows} rows; "
-                "add it optional, backfill it, then make it required"
+                f"{line}: {name}: cannot add required column '{change.path}' to a table holding {rows} rows; "
+                "add it optional, backfill it, then make it required; nothing was changed"
             )
         if change.kind == "make_required":
             if "." in change.path:
                 raise ApplyError(
-                    f"{name}: cannot make nested '{change.path}' required on a table holding data"
+                    f"{line}: {name}: cannot make nested '{change.path}' required on a table holding data"
                 )
-            column = table.scan(selected_fields=(change.path,)).to_arrow().column(change.path)
-            nulls = column.null_count
+            nulls = null_count(table, live.get(change.path, change.path))
             if nulls:
                 raise ApplyError(
-                    f"{name}: cannot make '{change.path}' required: {nulls} existing rows are null"
+                    f"{line}: {name}: cannot make '{change.path}' required: {nulls} existing rows are null; "
+                    "fill them first; nothing was changed"
                 )
-        if change.kind == "incompatible_type" and change.path.rsplit(".", 1)[-1] in (
-            "element",
-            "key",
-            "value",
-        ):
-            raise ApplyError(
-                f"{name}: cannot change the type of '{change.path}' in place; add a new column instead"
-            )
+        if change.kind == "incompatible_type":
+            refusal = incompatible_refusal(change)
+            if refusal:
+                raise ApplyError(f"{line}: {name}: {refusal}; nothing was changed")
+            if not rewrite_incompatible:
+                raise ApplyError(
+                    f"{line}: {name}: cannot change the type of '{change.path}' {change.before} -> {change.after} "
+                    f"on a table holding {rows} rows, even with --allow-breaking: Iceberg cannot reinterpret "
+                    "the stored values, so dropping and re-adding the column would lose every one of them. "
+                    "Re-run with --rewrite-incompatible to convert the values and rewrite the data files "
+                    "(`icespec plan` shows how many convert), or add a new column instead; nothing was changed"
+                )
+            target = iceberg_schema(plan.spec).find_field(change.path).field_type
+            live_path = live.get(change.path, change.path)
+            reason = not_rewritable(change, table, live_path, target)
+            if reason:
+                raise ApplyError(f"{line}: {name}: {reason}; nothing was changed")
+            conversion = assess(table, change, target, live_path)
+            if not conversion.convertible:
+                raise ApplyError(
+                    f"{line}: {name}: cannot rewrite '{change.path}': {conversion.describe()}; fix or remove "
+                    "those values first (e.g. `icespec write --mode overwrite --where ...`); nothing was changed"
+                )
+            rewrites.append(change)
+    return rewrites
 
 
 def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
@@ -178,7 +208,7 @@ def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
                 elif change.kind == "set_identifier_fields":
                     update.set_identifier_fields(*change.after)
     retyped = [c for c in changes if c.kind == "incompatible_type"]
-    if retyped:  # only with allow_breaking: the old column's data is dropped, explicitly
+    if retyped:  # only with allow_breaking; on a table with rows, only with the rewrite below
         with tx.update_schema(allow_incompatible_changes=True) as update:
             for change in retyped:
                 new_field = expected.find_field(change.path)
@@ -253,15 +283,28 @@ def create_table(catalog: Catalog, spec: TableSpec) -> Table:
     return catalog.load_table(spec.identifier)
 
 
-def update_table(table: Table, plan: TablePlan) -> Table:
-    """All of one table's changes in one transaction."""
+def update_table(table: Table, plan: TablePlan, rewrites: list[Change] | None = None) -> Table:
+    """All of one table's changes in one transaction (with the data files rewritten for `rewrites`)."""
     tx = table.transaction()
     _apply_schema(tx, plan)
     _apply_partition_spec(tx, list(plan.changes))
     if any(c.kind in ("add_sort_field", "replace_sort_order") for c in plan.changes):
         _apply_sort_order(tx, plan.spec)
     _apply_properties(tx, plan, table)
-    return tx.commit_transaction()
+    written = []
+    if rewrites:  # last, so the files are written in the final schema and partition spec
+        live = live_paths(plan)
+        new_schema = tx.table_metadata.schema()
+        retyped = {
+            new_schema.find_field(c.path).field_id: table.schema().find_field(live.get(c.path, c.path))
+            for c in rewrites
+        }
+        _, written = rewrite_files(tx, table, retyped)
+    try:
+        return tx.commit_transaction()
+    except Exception:
+        delete_written(table, written)
+        raise
 
 
 def _run_governance(result: ApplyResult, governance: Governance) -> None:
@@ -283,10 +326,11 @@ def apply_table(
     catalog: Catalog,
     *,
     allow_breaking: bool = False,
+    rewrite_incompatible: bool = False,
     settings: Settings | None = None,
     governance: Governance | None = None,
 ) -> ApplyResult:
-    """Bring one table in line with its template; retries when another writer commits first.
+    """Bring one table in line with its template; plans again when another writer commits first.
 
     The governance step (`governance`, or the one `settings` selects) runs after the commit.
     """
@@ -294,8 +338,8 @@ def apply_table(
     for attempt in range(COMMIT_ATTEMPTS):
         table = load_live_table(catalog, spec)
         plan = diff_table(spec, table)
-        if plan.has_breaking and not allow_breaking:
-            raise BreakingChangesRefused([plan])
+        if _refused_changes(plan, allow_breaking, rewrite_incompatible):
+            raise BreakingChangesRefused([plan], rewrite_incompatible)
         try:
             if table is None:
                 create_table(catalog, spec)
@@ -303,10 +347,10 @@ def apply_table(
             elif not plan.has_changes:
                 result = ApplyResult(spec, "unchanged")
             else:
-                _check_data_safety(plan, table)
-                update_table(table, plan)
+                rewrites = _check_data_safety(plan, table, rewrite_incompatible)
+                update_table(table, plan, rewrites)
                 result = ApplyResult(spec, "updated", plan.changes)
-        except CommitFailedException:
+        except (CommitFailedException, ValidationException):
             if attempt == COMMIT_ATTEMPTS - 1:
                 raise
             continue  # someone else committed: re-read, re-diff, retry
@@ -321,16 +365,26 @@ def apply_plan(
     catalog: Catalog,
     *,
     allow_breaking: bool = False,
+    rewrite_incompatible: bool = False,
     settings: Settings | None = None,
     governance: Governance | None = None,
 ) -> list[ApplyResult]:
     """Apply plans table by table. Breaking changes anywhere refuse the whole run up front."""
     plans = list(plans)
-    breaking = [p for p in plans if p.has_breaking]
-    if breaking and not allow_breaking:
-        raise BreakingChangesRefused(breaking)
+    breaking = [p for p in plans if _refused_changes(p, allow_breaking, rewrite_incompatible)]
+    if breaking:
+        raise BreakingChangesRefused(breaking, rewrite_incompatible)
     governance = governance or governance_for(settings)  # one step (and one set of clients) per run
-    return [apply_table(p.spec, catalog, allow_breaking=allow_breaking, governance=governance) for p in plans]
+    return [
+        apply_table(
+            p.spec,
+            catalog,
+            allow_breaking=allow_breaking,
+            rewrite_incompatible=rewrite_incompatible,
+            governance=governance,
+        )
+        for p in plans
+    ]
 
 
 def apply_specs(
@@ -338,8 +392,15 @@ def apply_specs(
     catalog: Catalog,
     *,
     allow_breaking: bool = False,
+    rewrite_incompatible: bool = False,
     settings: Settings | None = None,
 ) -> list[ApplyResult]:
     from icespec.tables.plan import plan_tables
 
-    return apply_plan(plan_tables(specs, catalog), catalog, allow_breaking=allow_breaking, settings=settings)
+    return apply_plan(
+        plan_tables(specs, catalog),
+        catalog,
+        allow_breaking=allow_breaking,
+        rewrite_incompatible=rewrite_incompatible,
+        settings=settings,
+    )

@@ -29,8 +29,22 @@ if TYPE_CHECKING:
 
 __all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "WriteOutcome", "open_lakehouse"]
 
-# Rows whose `column` lies in [start, end): how a day partition is read back.
-DayRange = tuple[str, dt.datetime, dt.datetime]
+
+@dataclass(frozen=True)
+class DayRange:
+    """Rows whose `column` lies in whole UTC days [first, end): a Dagster daily partition range."""
+
+    column: str
+    first: dt.date
+    end: dt.date  # exclusive
+
+    def where(self, spec: TableSpec) -> str:
+        """The range in pyiceberg's row-filter syntax, literals in the column's own type."""
+        from icespec.schema import iceberg_schema
+        from icespec.tables.filters import day_range_text
+
+        field_type = iceberg_schema(spec).find_field(self.column).field_type
+        return day_range_text(self.column, field_type, self.first, self.end)
 
 
 @runtime_checkable
@@ -40,6 +54,7 @@ class WriteOutcome(Protocol):
     rows_inserted: int
     rows_updated: int
     rows_deleted: int
+    total_rows: int | None  # rows in the table right after this write, when the write knows it
 
     def describe(self) -> str: ...
 
@@ -52,17 +67,36 @@ class WriteOutcome(Protocol):
 class Lakehouse(Protocol):
     backend: str
 
-    def plan(self, spec: TableSpec) -> TablePlan:
-        """The table against its template (also what drift reports)."""
+    def plan(self, spec: TableSpec, *, data_impact: bool = False) -> TablePlan:
+        """The table against its template (also what drift reports). `data_impact`: say what each
+        change does to the rows already there (may read the affected columns)."""
         ...
 
-    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
-        """Create/evolve every table; breaking changes anywhere refuse the whole run up front."""
+    def apply(
+        self, specs: Sequence[TableSpec], *, allow_breaking: bool = False, rewrite_incompatible: bool = False
+    ) -> list[ApplyResult]:
+        """Create/evolve every table; breaking changes anywhere refuse the whole run up front.
+        `rewrite_incompatible`: carry out incompatible type changes by converting the stored values."""
         ...
 
-    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> WriteOutcome: ...
+    def write(
+        self,
+        spec: TableSpec,
+        data: Any,
+        mode: str = "append",
+        *,
+        where: str | None = None,
+        allow_empty: bool = False,
+    ) -> WriteOutcome:
+        """One atomic write. `where` (pyiceberg's row-filter syntax, mode overwrite) replaces only the
+        rows it matches; a 0-row overwrite is refused unless `allow_empty`."""
+        ...
 
-    def read(self, spec: TableSpec, *, between: DayRange | None = None) -> pa.Table: ...
+    def read(
+        self, spec: TableSpec, *, between: DayRange | None = None, snapshot_id: int | None = None
+    ) -> pa.Table:
+        """Rows of the table (or of `between`), at `snapshot_id` when given (backends with snapshots)."""
+        ...
 
     def location(self, spec: TableSpec) -> str:
         """Where the table lives, known without contacting the backend."""
@@ -103,17 +137,25 @@ class IcebergLakehouse:
                 self._catalog = open_catalog(self.settings)
         return self._catalog
 
-    def plan(self, spec: TableSpec) -> TablePlan:
+    def plan(self, spec: TableSpec, *, data_impact: bool = False) -> TablePlan:
         from icespec.tables.plan import plan_table
 
-        return plan_table(spec, self.catalog, self.governance)
+        return plan_table(spec, self.catalog, self.governance, data_impact=data_impact)
 
-    def apply(self, specs: Sequence[TableSpec], *, allow_breaking: bool = False) -> list[ApplyResult]:
+    def apply(
+        self, specs: Sequence[TableSpec], *, allow_breaking: bool = False, rewrite_incompatible: bool = False
+    ) -> list[ApplyResult]:
         from icespec.tables.apply import apply_plan
         from icespec.tables.plan import plan_tables
 
         plans = plan_tables(specs, self.catalog)  # breaking check only: governance changes never break
-        return apply_plan(plans, self.catalog, allow_breaking=allow_breaking, governance=self.governance)
+        return apply_plan(
+            plans,
+            self.catalog,
+            allow_breaking=allow_breaking,
+            rewrite_incompatible=rewrite_incompatible,
+            governance=self.governance,
+        )
 
     def _table(self, spec: TableSpec):
         from icespec.tables.plan import load_live_table
@@ -124,19 +166,36 @@ class IcebergLakehouse:
             raise WriteError(f"table {spec.full_name} does not exist yet; run `icespec apply` first")
         return table
 
-    def write(self, spec: TableSpec, data: Any, mode: str = "append") -> WriteOutcome:
+    def write(
+        self,
+        spec: TableSpec,
+        data: Any,
+        mode: str = "append",
+        *,
+        where: str | None = None,
+        allow_empty: bool = False,
+    ) -> WriteOutcome:
         from icespec.tables.writers import write_table
 
-        return write_table(self._table(spec), spec, data, mode)
+        return write_table(self._table(spec), spec, data, mode, where=where, allow_empty=allow_empty)
 
-    def read(self, spec: TableSpec, *, between: DayRange | None = None) -> pa.Table:
-        from pyiceberg.expressions import AlwaysTrue, And, GreaterThanOrEqual, LessThan
+    def read(
+        self, spec: TableSpec, *, between: DayRange | None = None, snapshot_id: int | None = None
+    ) -> pa.Table:
+        from pyiceberg.expressions import AlwaysTrue
 
+        from icespec.tables.filters import parse_row_filter
+        from icespec.tables.writers import WriteError
+
+        table = self._table(spec)
+        if snapshot_id is not None and table.snapshot_by_id(snapshot_id) is None:
+            raise WriteError(
+                f"{spec.full_name} has no snapshot {snapshot_id} (expired, or another lakehouse)"
+            )
         row_filter: Any = AlwaysTrue()
-        if between is not None:
-            column, start, end = between
-            row_filter = And(GreaterThanOrEqual(column, start.isoformat()), LessThan(column, end.isoformat()))
-        return self._table(spec).scan(row_filter=row_filter).to_arrow()
+        if between is not None:  # the scan binds it again to the schema of the snapshot it reads
+            row_filter = parse_row_filter(between.where(spec), table.schema()).unbound
+        return table.scan(row_filter=row_filter, snapshot_id=snapshot_id).to_arrow()
 
     def location(self, spec: TableSpec) -> str:
         # Where the catalog places a table by default: {warehouse}/{namespace}.db/{name}.

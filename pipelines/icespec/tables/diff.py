@@ -78,6 +78,7 @@ class Change:
     breaking: bool
     message: str
     yaml_line: int | None = None
+    data_impact: str | None = None  # what happens to the rows already in the table (plan, CLI)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,12 +26,27 @@ def load_live_table(catalog: Catalog, spec: TableSpec) -> Table | None:
         return None
 
 
-def plan_table(spec: TableSpec, catalog: Catalog, governance: Governance | None = None) -> TablePlan:
-    """The table's changes, plus the governance step's (dry run) when the backend has one."""
-    return with_governance(diff_table(spec, load_live_table(catalog, spec)), governance)
+def plan_table(
+    spec: TableSpec, catalog: Catalog, governance: Governance | None = None, *, data_impact: bool = False
+) -> TablePlan:
+    """The table's changes, plus the governance step's (dry run) when the backend has one.
+
+    `data_impact`: also say what each change does to the rows already in the table (it may read the
+    affected column, e.g. to count the values an incompatible type change could convert)."""
+    table = load_live_table(catalog, spec)
+    plan = diff_table(spec, table)
+    if data_impact:
+        from icespec.tables.impact import with_data_impact
+
+        plan = with_data_impact(plan, table)
+    return with_governance(plan, governance)
 
 
 def plan_tables(
-    specs: Iterable[TableSpec], catalog: Catalog, governance: Governance | None = None
+    specs: Iterable[TableSpec],
+    catalog: Catalog,
+    governance: Governance | None = None,
+    *,
+    data_impact: bool = False,
 ) -> list[TablePlan]:
-    return [plan_table(spec, catalog, governance) for spec in specs]
+    return [plan_table(spec, catalog, governance, data_impact=data_impact) for spec in specs]

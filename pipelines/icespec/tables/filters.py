@@ -1,0 +1,106 @@
+"""Row filters: pyiceberg's row-filter syntax for replace-where, and the one day-range filter.
+
+`--where "EXPR"` is parsed by pyiceberg's own parser (`pyiceberg.expressions.parser`) and bound to
+the table's schema, so a misspelt column or a literal of the wrong type is an error before anything
+is read. The same bound expression prunes files (pyiceberg's scan planning) and is evaluated on
+Arrow data (`expression_to_pyarrow`), so "rows matching EXPR" means the same thing everywhere: the
+expression is TRUE for the row (a row where it is NULL, e.g. a comparison with a null value, does
+not match).
+
+A day of a Dagster daily partition is `column >= start AND column < end`, with literals written in
+the column's own type: a date column gets `'2024-05-01'`, a naive timestamp `'2024-05-01T00:00:00'`
+and a timestamptz `'2024-05-01T00:00:00+00:00'` (pyiceberg refuses a zone on a naive column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from pyiceberg import types as pi
+from pyiceberg.expressions import BooleanExpression, parser
+from pyiceberg.expressions.visitors import bind
+from pyiceberg.io.pyarrow import expression_to_pyarrow
+
+if TYPE_CHECKING:
+    from pyiceberg.schema import Schema
+
+
+class RowFilterError(ValueError):
+    """The expression does not parse or does not fit the table; the message says which part."""
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """A parsed and bound row filter, with the text the user gave (for messages)."""
+
+    text: str
+    unbound: BooleanExpression
+    bound: BooleanExpression
+    schema: Schema
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Top-level columns the filter reads (enough to evaluate it on a file)."""
+        from pyiceberg.expressions.visitors import extract_field_ids
+
+        names = {self.schema.find_column_name(i) or "" for i in extract_field_ids(self.bound)}
+        return tuple(sorted({name.split(".")[0] for name in names if name}))
+
+    def matches(self, rows: pa.Table) -> pa.ChunkedArray:
+        """Boolean per row: TRUE where the filter holds (NULL counts as not matching)."""
+        if rows.num_rows == 0:
+            return pa.chunked_array([], pa.bool_())
+        projected = ds.dataset(rows).to_table(
+            columns={"__match": expression_to_pyarrow(self.bound, self.schema)}
+        )
+        return pc.fill_null(projected.column("__match"), False)
+
+    def count_outside(self, rows: pa.Table) -> tuple[int, int | None]:
+        """(rows for which the filter does not hold, index of the first such row)."""
+        outside = pc.invert(self.matches(rows))
+        count = pc.sum(outside).as_py() or 0
+        first = pc.index(outside, True).as_py() if count else None
+        return count, first
+
+
+def parse_row_filter(text: str, schema: Schema) -> RowFilter:
+    """`text` in pyiceberg's row-filter syntax, bound to `schema` (RowFilterError says what is wrong)."""
+    if not text or not text.strip():
+        raise RowFilterError("the row filter is empty; give an expression such as \"day = '2024-05-01'\"")
+    try:
+        unbound = parser.parse(text)
+    except Exception as exc:  # pyparsing's ParseException, or a literal pyiceberg rejects
+        column = getattr(exc, "col", None)  # pyparsing's expectation list is too long to show
+        where = f"at character {column}" if column else " ".join(str(exc).split())[:120]
+        raise RowFilterError(
+            f"cannot parse row filter {text!r} ({where}); use pyiceberg's row-filter syntax, e.g. "
+            "\"event_ts >= '2024-05-01T00:00:00+00:00' and status in ('paid', 'shipped')\""
+        ) from None
+    try:
+        bound = bind(schema, unbound, case_sensitive=True)
+    except Exception as exc:  # ValueError (unknown column), TypeError (literal of another type)
+        reason = " ".join(str(exc).split())
+        raise RowFilterError(f"row filter {text!r} does not fit the table: {reason}") from None
+    return RowFilter(text, unbound, bound, schema)
+
+
+def _literal(value: dt.date, field_type: pi.IcebergType) -> str:
+    midnight = dt.datetime.combine(value, dt.time())
+    if isinstance(field_type, pi.DateType):
+        return value.isoformat()
+    if isinstance(field_type, pi.TimestampType | pi.TimestampNanoType):
+        return midnight.isoformat()
+    if isinstance(field_type, pi.TimestamptzType | pi.TimestamptzNanoType):
+        return midnight.replace(tzinfo=dt.UTC).isoformat()
+    raise RowFilterError(f"a day range needs a date or timestamp column, not {field_type}")
+
+
+def day_range_text(column: str, field_type: pi.IcebergType, first: dt.date, end: dt.date) -> str:
+    """The filter `first <= column < end` (whole UTC days), in pyiceberg's syntax."""
+    quoted = ".".join(f'"{part}"' for part in column.split("."))
+    return f"{quoted} >= '{_literal(first, field_type)}' and {quoted} < '{_literal(end, field_type)}'"
