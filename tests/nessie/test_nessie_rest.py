@@ -340,3 +340,41 @@ def test_an_upsert_whose_plan_went_stale_is_planned_again_and_duplicates_no_key(
     assert result.replans == 1 and (result.rows_updated, result.rows_inserted) == (2, 0)
     rows = open_catalog(settings).load_table(spec.identifier).scan().to_arrow().sort_by("id").to_pylist()
     assert [(r["id"], r["label"]) for r in rows] == [(1, "old1"), (2, "mine2"), (7, "mine7")]
+
+
+def test_a_replan_after_the_table_evolved_writes_the_batch_in_the_new_layout(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    """While an upsert is in flight, `apply` adds a partition field and another writer appends: the
+    upsert's plan is stale, and its next plan writes the files under the table's new partition spec."""
+    settings = Settings.from_env(nessie_env(nessie_server))
+    catalog = open_catalog(settings)
+    spec = _items_spec(namespace)
+    apply_specs([spec], catalog)
+    table = catalog.load_table(spec.identifier)
+    write_table(table, spec, _items([1, 2], "old"), "append")
+    evolved = parse_spec(
+        f"name: items\nnamespace: {namespace}\n"
+        + ITEMS.replace(
+            "  - {column: day, transform: day}\n",
+            "  - {column: day, transform: day}\n  - {column: id, transform: 'bucket[2]'}\n",
+        ),
+        filename="items.yaml",
+    )
+    old_spec_id = table.spec().spec_id
+
+    def evolve_and_append(branch_catalog) -> None:
+        apply_specs([evolved], branch_catalog)
+        branch_catalog.load_table(spec.identifier).append(_items([9], "theirs").cast(arrow_schema(spec)))
+
+    nessie_server.on_next_commit(spec.identifier, evolve_and_append)
+    result = write_table(
+        table, evolved, _items([2, 3], "mine"), "upsert"
+    )  # the new partition field is pending
+    assert result.replans == 1
+    after = open_catalog(settings).load_table(spec.identifier)
+    assert after.spec().spec_id != old_spec_id
+    mine = [t.file for t in after.scan().plan_files() if t.file.spec_id == after.spec().spec_id]
+    assert sum(f.record_count for f in mine) >= 2  # the batch went into files of the new spec
+    rows = after.scan().to_arrow().sort_by("id").to_pylist()
+    assert [(r["id"], r["label"]) for r in rows] == [(1, "old1"), (2, "mine2"), (3, "mine3"), (9, "theirs9")]

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from icespec.catalogs import open_catalog
 from icespec.cli import main
 from icespec.orchestration import PARTITIONED_JOB, RECONCILE_KEY, UNPARTITIONED_JOB, build_definitions
+from icespec.samples import sample_batch
+from icespec.tables.writers import default_write_mode
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -23,23 +26,36 @@ def test_definitions_load_and_materialize_every_asset(local_settings, example_sp
     columns = {c.name: c for c in orders.metadata["dagster/column_schema"].columns}
     assert columns["payment_card_last4"].tags == {"access_level": "restricted", "pii": "true"}
     assert orders.owners == ["team:commerce"]
+    assert {s.name for s in defs.schedules} == {f"{UNPARTITIONED_JOB}_daily", f"{PARTITIONED_JOB}_schedule"}
+
+
+def test_a_rerun_with_fewer_rows_leaves_what_each_write_mode_promises(local_settings, example_specs):
+    """Run every job twice, the second time with 120 of the 200 sample rows: overwritten tables and
+    the replaced day hold exactly the 120, upserted tables keep the 80 keys the re-run did not send."""
+    rows = {"count": 200}
+
+    def source(spec, partition_key):
+        return sample_batch(spec, partition_key, rows=rows["count"])
+
+    defs = build_definitions(
+        example_specs, local_settings, sources={s.full_name: source for s in example_specs}
+    )
     instance = DagsterInstance.ephemeral()
     daily = defs.resolve_job_def(PARTITIONED_JOB)
     latest_day = daily.partitions_def.get_partition_keys()[-1]  # older days would fail freshness checks
-    for _ in range(2):  # re-running does not duplicate rows
+    for count in (200, 120):
+        rows["count"] = count
         assert (
             defs.resolve_job_def(UNPARTITIONED_JOB)
             .execute_in_process(instance=instance, run_config=QUIET)
             .success
         )
         assert daily.execute_in_process(instance=instance, partition_key=latest_day, run_config=QUIET).success
-    from icespec.catalogs import open_catalog
-
     catalog = open_catalog(local_settings)
     for spec in example_specs:
         table = catalog.load_table(spec.identifier)
-        assert table.scan().to_arrow().num_rows == 200, spec.full_name
-    assert {s.name for s in defs.schedules} == {f"{UNPARTITIONED_JOB}_daily", f"{PARTITIONED_JOB}_schedule"}
+        expected = 200 if default_write_mode(spec) == "upsert" else 120
+        assert table.scan().to_arrow().num_rows == expected, (spec.full_name, default_write_mode(spec))
 
 
 def test_cli_plan_apply_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
