@@ -24,7 +24,7 @@ import pyarrow.ipc
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_PYTHON = REPO / ".venv-duckdb-iceberg" / "bin" / "python"
-SCRIPT = Path(__file__).with_name("duckdb_iceberg_read.py")
+SCRIPT = REPO / "scripts" / "duckdb_iceberg_read.py"
 
 
 def _require_venv() -> None:
