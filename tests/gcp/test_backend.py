@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -129,6 +130,44 @@ def test_overwrite_partitions_by_bucket_is_refused_before_anything_is_written(
     with pytest.raises(GcpBackendError, match=r"bucket\[16\]\(customer_id\).*use upsert"):
         lakehouse.write(spec, sample_batch(spec, rows=2), "overwrite_partitions")
     assert lakehouse.read(spec).num_rows == 4
+
+
+def test_replace_where_on_a_day_replaces_exactly_that_day(lakehouse: BigQueryLakehouse) -> None:
+    """The same replace-where as the Iceberg backends (pyiceberg's filter syntax, rendered as SQL): a
+    re-run of a day with fewer rows leaves none of the old ones, other days untouched."""
+    from icespec.tables.backend import DayRange
+
+    spec = example("event_stream")
+    lakehouse.apply(spec)
+    day1, day2 = sample_batch(spec, "2024-03-01", rows=8), sample_batch(spec, "2024-03-02", rows=8)
+    lakehouse.write(spec, pa.concat_tables([day1, day2]), "append")
+    where = DayRange("event_timestamp", dt.date(2024, 3, 2), dt.date(2024, 3, 3)).where(spec)
+    replacement = sample_batch(spec, "2024-03-02", rows=3)
+    result = lakehouse.write(spec, replacement, "overwrite", where=where)
+    assert (result.rows_inserted, result.rows_deleted) == (3, 8)
+    back = lakehouse.read(spec).column("event_id").to_pylist()
+    assert sorted(back) == sorted(
+        day1.column("event_id").to_pylist() + replacement.column("event_id").to_pylist()
+    )
+    with pytest.raises(GcpBackendError, match=r"8 of 8 batch row\(s\) do not match the replace-where filter"):
+        lakehouse.write(spec, day1, "overwrite", where=where)
+    with pytest.raises(GcpBackendError, match="refusing to replace the rows where"):
+        lakehouse.write(spec, replacement.slice(0, 0), "overwrite", where=where)
+    assert lakehouse.read(spec).num_rows == 11
+
+
+def test_an_empty_overwrite_is_refused_unless_allowed(lakehouse: BigQueryLakehouse) -> None:
+    spec = example("scd_type2")
+    lakehouse.apply(spec)
+    lakehouse.write(spec, sample_batch(spec, rows=5), "append")
+    empty = sample_batch(spec, rows=0)
+    with pytest.raises(
+        GcpBackendError, match=r"refusing to replace every row with an empty batch.*--allow-empty"
+    ):
+        lakehouse.write(spec, empty, "overwrite")
+    assert lakehouse.read(spec).num_rows == 5
+    lakehouse.write(spec, empty, "overwrite", allow_empty=True)
+    assert lakehouse.read(spec).num_rows == 0
 
 
 def test_overwrite_replaces_every_row(lakehouse: BigQueryLakehouse) -> None:

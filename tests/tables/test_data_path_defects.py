@@ -524,3 +524,83 @@ def test_a_sqlite_catalog_written_by_pyiceberg_0_11_keeps_working(tmp_path):
     assert table.refresh().scan().count() == expected["rows"] + 3
     assert_duckdb_reads_the_same(table)
     assert not open_lakehouse(settings).plan(spec).has_changes
+    database = FIXTURE_ROOT / "lakehouse" / "catalog.db"
+    assert "iceberg_type" not in _catalog_columns(database)  # still v0: opening never migrates by itself
+
+    migrated = Settings.from_env(
+        {"ICESPEC_LAKEHOUSE_DIR": str(FIXTURE_ROOT / "lakehouse"), "ICESPEC_CATALOG_SCHEMA_VERSION": "v1"}
+    )
+    table = open_catalog(migrated).load_table(spec.identifier)
+    assert "iceberg_type" in _catalog_columns(database)  # v1, as Iceberg's JDBC catalog schema V1
+    assert table.scan().count() == expected["rows"] + 3
+    write_table(table, spec, batch.cast(arrow_schema(spec)), "upsert")
+    assert table.refresh().scan().count() == expected["rows"] + 3
+
+
+def _catalog_columns(database: Path) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return {row[1] for row in connection.execute("PRAGMA table_info(iceberg_tables)")}
+
+
+KINDS = """\
+name: kinds
+namespace: ns
+columns:
+  - {name: id, type: long, required: true, access_level: public}
+  - {name: day, type: date, access_level: public}
+  - {name: at, type: time, access_level: public}
+  - {name: token, type: uuid, access_level: public}
+  - {name: blob, type: binary, access_level: public}
+  - {name: counters, type: "map<string, double>", access_level: public}
+  - {name: embedding, type: "list<float>", access_level: public}
+  - {name: stats, type: "struct<seen: timestamptz, n: int>", access_level: public}
+"""
+
+
+def test_json_lines_carry_dates_times_uuids_maps_lists_and_structs(tmp_path):
+    """pyarrow's JSON reader parses none of date, time, uuid or map from JSON itself; they are read as
+    text (or as the object) and converted with Arrow's casts, so the rows are still typed exactly."""
+    from icespec.spec import parse_spec
+    from icespec.tables.files import read_batch_file
+
+    spec = parse_spec(KINDS, "kinds.yaml")
+    path = tmp_path / "kinds.jsonl"
+    token = "550e8400-e29b-41d4-a716-446655440000"
+    path.write_text(
+        json.dumps({"id": 1, "day": "2026-02-04", "at": "11:30:00.5", "token": token, "blob": "abc",
+                    "counters": {"a": 1.5, "b": 2}, "embedding": [0.5, 1],
+                    "stats": {"seen": "2026-02-04T11:30:00+01:00", "n": 3}}) + "\n"
+        + json.dumps({"id": 2}) + "\n"
+    )  # fmt: skip
+    rows = read_batch_file(path, arrow_schema(spec))
+    assert rows.schema.field("token").type == arrow_schema(spec).field("token").type
+    first, second = rows.to_pylist()
+    assert first["day"] == dt.date(2026, 2, 4) and first["at"] == dt.time(11, 30, 0, 500000)
+    assert str(first["token"]) == token
+    assert sorted(first["counters"]) == [("a", 1.5), ("b", 2.0)] and first["embedding"] == [0.5, 1.0]
+    assert first["stats"] == {"seen": dt.datetime(2026, 2, 4, 10, 30, tzinfo=UTC), "n": 3}
+    assert second["day"] is None and second["counters"] is None
+    path.write_text(json.dumps({"id": 1}) + "\n" + json.dumps({"id": 2, "day": "2026-02-30"}) + "\n")
+    with pytest.raises(ValueError, match=r"kinds\.jsonl:2: error: column 'day': .*2026-02-30"):
+        read_batch_file(path, arrow_schema(spec))
+
+
+def test_a_csv_carries_uuids_and_reports_a_bad_one_by_line(tmp_path):
+    from icespec.spec import parse_spec
+    from icespec.tables.files import read_batch_file
+
+    spec = parse_spec(KINDS, "kinds.yaml")
+    path = tmp_path / "kinds.csv"
+    path.write_text("id,day,at,token\n1,2026-02-04,11:30:00,550e8400-e29b-41d4-a716-446655440000\n2,,,\n")
+    rows = read_batch_file(path, arrow_schema(spec)).to_pylist()
+    assert rows[0]["at"] == dt.time(11, 30) and rows[1]["token"] is None
+    path.write_text("id,token\n1,550e8400-e29b-41d4-a716-446655440000\n\n2,not-a-uuid\n")
+    with pytest.raises(ValueError, match=r"kinds\.csv:4: error: column 'token': .*badly formed"):
+        read_batch_file(path, arrow_schema(spec))
+    path.write_text("id,stats\n1,x\n")
+    with pytest.raises(
+        ValueError, match=r"kinds\.csv:1: error: column 'stats' is a struct.*CSV cannot hold nested"
+    ):
+        read_batch_file(path, arrow_schema(spec))

@@ -46,7 +46,10 @@ def _aws_properties(settings: Settings, prefixes: tuple[str, ...]) -> dict[str, 
 def catalog_properties(settings: Settings) -> dict[str, str]:
     """The pyiceberg catalog properties for a backend (no secrets are logged by callers)."""
     if settings.backend == "local":
-        return {"type": "sql", "uri": settings.catalog_uri or "", "warehouse": settings.warehouse or ""}
+        props = {"type": "sql", "uri": settings.catalog_uri or "", "warehouse": settings.warehouse or ""}
+        if settings.catalog_schema_version:  # pyiceberg's SQL catalog: v1 migrates a v0 catalog in place
+            props["schema_version"] = settings.catalog_schema_version
+        return props
     if settings.backend == "aws-glue":
         return {
             "type": "glue",

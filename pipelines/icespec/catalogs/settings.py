@@ -28,6 +28,7 @@ class Settings:
     lakehouse_dir: Path = field(default_factory=lambda: Path.cwd() / ".lakehouse")
     catalog_name: str = "icespec"
     catalog_uri: str | None = None  # local: SQLAlchemy URL of the catalog database
+    catalog_schema_version: str | None = None  # local: SQL catalog tables v0 or v1 (None: as found)
     warehouse: str | None = None  # local: file:// folder; aws: s3://bucket/prefix; nessie: warehouse name
     aws_region: str | None = None
     aws_endpoint_url: str | None = None  # moto or LocalStack; None = real AWS
@@ -80,6 +81,12 @@ class Settings:
             Path(get("ICESPEC_LAKEHOUSE_DIR") or Path.cwd() / ".lakehouse").expanduser().absolute()
         )
         catalog_uri = get("ICESPEC_CATALOG_URI")
+        schema_version = get("ICESPEC_CATALOG_SCHEMA_VERSION")
+        if schema_version not in (None, "v0", "v1"):
+            problems.append(
+                f"ICESPEC_CATALOG_SCHEMA_VERSION={schema_version!r} is not v0 or v1 (v1 migrates a v0 SQL "
+                "catalog by adding its iceberg_type column; unset keeps the catalog as it is)"
+            )
         warehouse = get("ICESPEC_WAREHOUSE")
         region = get("ICESPEC_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION")
         endpoint = url("ICESPEC_AWS_ENDPOINT_URL", ("http", "https"))
@@ -137,6 +144,7 @@ class Settings:
             lakehouse_dir=lakehouse_dir,
             catalog_name=get("ICESPEC_CATALOG_NAME") or "icespec",
             catalog_uri=catalog_uri,
+            catalog_schema_version=schema_version,
             warehouse=warehouse,
             aws_region=region,
             aws_endpoint_url=endpoint,

@@ -47,11 +47,12 @@ def _nested(t: pa.DataType) -> bool:
 # binary; its CSV reader cannot turn a uuid's text into 16 bytes. Such a column is read as the nearest
 # type the reader has (text, or the object as a struct) and converted with Arrow's own casts.
 def _is_uuid(t: pa.DataType) -> bool:
-    return isinstance(t, pa.ExtensionType) and t.extension_name == "arrow.uuid"
+    return isinstance(t, pa.BaseExtensionType) and t.extension_name == "arrow.uuid"
 
 
 def _uuids(values: pa.Array, target: pa.DataType) -> pa.Array:
-    storage = pa.array([None if v is None else uuid.UUID(v).bytes for v in values.to_pylist()], pa.binary(16))
+    """uuid text -> the 16 bytes (an empty CSV field is no value)."""
+    storage = pa.array([uuid.UUID(v).bytes if v else None for v in values.to_pylist()], pa.binary(16))
     return pa.ExtensionArray.from_storage(target, storage)
 
 
