@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pyiceberg.exceptions import CommitFailedException, ValidationException
+from pyiceberg.exceptions import CommitFailedException, TableAlreadyExistsError, ValidationException
 from pyiceberg.table.metadata import SUPPORTED_TABLE_FORMAT_VERSION
 from pyiceberg.table.sorting import NullOrder
 from pyiceberg.transforms import parse_transform
@@ -335,7 +336,7 @@ def apply_table(
     The governance step (`governance`, or the one `settings` selects) runs after the commit.
     """
     governance = governance or governance_for(settings)
-    for attempt in range(COMMIT_ATTEMPTS):
+    for attempt in itertools.count(1):
         table = load_live_table(catalog, spec)
         plan = diff_table(spec, table)
         if _refused_changes(plan, allow_breaking, rewrite_incompatible):
@@ -350,14 +351,16 @@ def apply_table(
                 rewrites = _check_data_safety(plan, table, rewrite_incompatible)
                 update_table(table, plan, rewrites)
                 result = ApplyResult(spec, "updated", plan.changes)
-        except (CommitFailedException, ValidationException):
-            if attempt == COMMIT_ATTEMPTS - 1:
-                raise
-            continue  # someone else committed: re-read, re-diff, retry
+        except (CommitFailedException, ValidationException, TableAlreadyExistsError) as exc:
+            if attempt >= COMMIT_ATTEMPTS:
+                raise ApplyError(
+                    f"{spec.full_name}: other writers kept changing the table while it was being evolved "
+                    f"({attempt} attempts, last: {exc}); this run changed nothing; run apply again"
+                ) from exc
+            continue  # someone else committed: re-read, re-diff, apply what is still missing
         if governance is not None:
             _run_governance(result, governance)
         return result
-    raise AssertionError("unreachable")
 
 
 def apply_plan(
