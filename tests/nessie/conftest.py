@@ -49,5 +49,7 @@ def no_server_errors(nessie_server: IcebergRestServer) -> Iterator[None]:
     """A 500 means a bug in the test server or a test hook: fail the test that caused it."""
     start = len(nessie_server.requests)
     yield
-    errors = [r for r in nessie_server.requests[start:] if r.status >= 500]
+    errors = [
+        r for r in nessie_server.requests[start:] if r.status >= 500 and r.status != 504
+    ]  # 504: a lost answer, on purpose
     assert not errors, [f"{r.method} {r.path} -> {r.status}" for r in errors]

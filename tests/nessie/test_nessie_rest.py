@@ -23,7 +23,7 @@ from icespec.schema import arrow_schema
 from icespec.spec import load_specs, parse_spec
 from icespec.tables.apply import apply_specs, apply_table
 from icespec.tables.plan import plan_tables
-from icespec.tables.writers import write_table
+from icespec.tables.writers import WriteError, write_table
 from tests.nessie.conftest import REPO, nessie_env
 from tests.support.iceberg_rest import IcebergRestServer
 
@@ -378,3 +378,60 @@ def test_a_replan_after_the_table_evolved_writes_the_batch_in_the_new_layout(
     assert sum(f.record_count for f in mine) >= 2  # the batch went into files of the new spec
     rows = after.scan().to_arrow().sort_by("id").to_pylist()
     assert [(r["id"], r["label"]) for r in rows] == [(1, "old1"), (2, "mine2"), (3, "mine3"), (9, "theirs9")]
+
+
+def test_a_write_never_lands_on_a_schema_that_changed_under_it(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    """While an append is in flight, `apply --rewrite-incompatible` retypes a required column. The
+    append's files hold the old column, so re-basing it onto the new schema would leave files no
+    reader can resolve; its schema requirement refuses that, and its next plan finds the writer's
+    template stale: nothing written, the table readable with every converted value."""
+    settings = Settings.from_env(nessie_env(nessie_server))
+    catalog = open_catalog(settings)
+    body = "columns:\n  - {name: id, type: long, required: true, access_level: public}\n" \
+           "  - {name: code, type: string, required: true, access_level: public}\n"  # fmt: skip
+    spec = parse_spec(f"name: codes\nnamespace: {namespace}\n{body}", filename="codes.yaml")
+    retyped = parse_spec(
+        f"name: codes\nnamespace: {namespace}\n{body.replace('code, type: string', 'code, type: long')}",
+        filename="codes.yaml",
+    )
+    apply_specs([spec], catalog)
+    table = catalog.load_table(spec.identifier)
+    write_table(table, spec, pa.table({"id": pa.array([1, 2], pa.int64()), "code": ["1", "2"]}), "append")
+
+    nessie_server.on_next_commit(
+        spec.identifier, lambda other: apply_specs([retyped], other, rewrite_incompatible=True)
+    )
+    with pytest.raises(
+        WriteError, match=r"does not match its template \(change type of 'code' long -> string"
+    ):
+        write_table(table, spec, pa.table({"id": pa.array([3], pa.int64()), "code": ["3"]}), "append")
+    rows = open_catalog(settings).load_table(spec.identifier).scan().to_arrow().sort_by("id").to_pylist()
+    assert rows == [{"id": 1, "code": 1}, {"id": 2, "code": 2}]
+
+
+def test_a_rewrite_whose_commit_answer_is_lost_keeps_its_files(
+    nessie_server: IcebergRestServer, namespace: str
+):
+    """`apply --rewrite-incompatible` commits, but the answer is lost (504: state unknown). The files
+    the rewrite wrote may now be the table's, so they are kept: the table stays readable."""
+    from pyiceberg.exceptions import CommitStateUnknownException
+
+    settings = Settings.from_env(nessie_env(nessie_server))
+    catalog = open_catalog(settings)
+    body = "columns:\n  - {name: id, type: long, required: true, access_level: public}\n" \
+           "  - {name: code, type: string, required: true, access_level: public}\n"  # fmt: skip
+    spec = parse_spec(f"name: codes\nnamespace: {namespace}\n{body}", filename="codes.yaml")
+    apply_specs([spec], catalog)
+    write_table(catalog.load_table(spec.identifier), spec,
+                pa.table({"id": pa.array([1, 2], pa.int64()), "code": ["10", "20"]}), "append")  # fmt: skip
+    retyped = parse_spec(
+        f"name: codes\nnamespace: {namespace}\n{body.replace('code, type: string', 'code, type: long')}",
+        filename="codes.yaml",
+    )
+    nessie_server.lose_next_response(spec.identifier)
+    with pytest.raises(CommitStateUnknownException):
+        apply_specs([retyped], catalog, rewrite_incompatible=True)
+    rows = open_catalog(settings).load_table(spec.identifier).scan().to_arrow().sort_by("id").to_pylist()
+    assert rows == [{"id": 1, "code": 10}, {"id": 2, "code": 20}]  # committed, and every file is there

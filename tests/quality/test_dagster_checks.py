@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, asset, materialize
 
-from icespec.catalogs import Settings, open_catalog
+from icespec.catalogs import Settings
 from icespec.orchestration import build_definitions
 from icespec.spec import parse_spec
 from tests.quality.quality_data import (
@@ -57,7 +57,6 @@ def run_with(tmp_path_factory):
         materialized = {e.asset_key for e in result.get_asset_materialization_events()}
         return result, evaluations, materialized
 
-    run.settings = settings
     return run
 
 
@@ -96,12 +95,3 @@ def test_a_soda_warning_is_a_warn_that_neither_fails_the_run_nor_blocks(run_with
     assert [name for name, e in evaluations.items() if not e.passed] == ["soda_freshness_updated_at"]
     assert AssetKey("downstream_report") in materialized
     assert result.success
-
-
-def test_the_checks_scan_the_snapshot_their_write_committed(run_with):
-    result, evaluations, _ = run_with(clean_probe_rows())
-    event = next(e for e in result.get_asset_materialization_events() if e.asset_key == KEY)
-    committed = event.materialization.metadata["snapshot_id"].value
-    table = open_catalog(run_with.settings).load_table(SPEC.identifier)
-    assert int(committed) == table.current_snapshot().snapshot_id
-    assert {e.metadata["snapshot_id"].value for e in evaluations.values()} == {committed}

@@ -15,7 +15,10 @@ metadata and data files are real. Commits are applied by the SQL catalog's own c
 `TableRequirement.validate` + `update_table_metadata` + its compare-and-swap, so a stale requirement is a
 genuine 409 `CommitFailedException`. Every request is recorded (method, path, query, body, status).
 `on_next_commit` runs a callable just before the next commit of a table, e.g. another writer
-committing first, to provoke a real conflict.
+committing first, to provoke a real conflict. `lose_next_response` applies the next commit and then
+answers 504, as a load balancer does when the server's answer never reaches it: the Iceberg REST
+spec (the commit operation's responses) says a 5xx from a commit leaves its state unknown, and
+pyiceberg raises CommitStateUnknownException.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class IcebergRestServer:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()  # one catalog operation at a time, like a database transaction
         self._commit_hooks: dict[tuple[str, tuple[str, ...]], Callable[[SqlCatalog], None]] = {}
+        self._lost_responses: set[tuple[str, tuple[str, ...]]] = set()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._http.daemon_threads = True
         self._http.app = self  # type: ignore[attr-defined]
@@ -149,6 +153,11 @@ class IcebergRestServer:
         """Run `hook(branch_catalog)` once, just before the next commit of `identifier` is applied."""
         with self._lock:
             self._commit_hooks[(branch, tuple(identifier))] = hook
+
+    def lose_next_response(self, identifier: tuple[str, ...], branch: str = "main") -> None:
+        """Apply the next commit of `identifier`, then answer 504 instead of its result."""
+        with self._lock:
+            self._lost_responses.add((branch, tuple(identifier)))
 
     # -- dispatch ----------------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, body_bytes: bytes) -> tuple[int, Any]:
@@ -386,6 +395,11 @@ class IcebergRestServer:
                 raise _Reply(409, "CommitFailedException", str(exc)) from None
             except TableAlreadyExistsError as exc:
                 raise _Reply(409, "AlreadyExistsException", str(exc)) from None
+            with self._lock:
+                lost = (branch, identifier) in self._lost_responses
+                self._lost_responses.discard((branch, identifier))
+            if lost:  # committed, but the answer never arrives
+                raise _Reply(504, "GatewayTimeout", "the commit's response was lost")
             return 200, json.loads(response.model_dump_json())
         raise _Reply(405, "MethodNotAllowed", f"{method} table")
 

@@ -604,3 +604,189 @@ def test_a_csv_carries_uuids_and_reports_a_bad_one_by_line(tmp_path):
         ValueError, match=r"kinds\.csv:1: error: column 'stats' is a struct.*CSV cannot hold nested"
     ):
         read_batch_file(path, arrow_schema(spec))
+
+
+# -- found by the adversarial review ------------------------------------------------------------------
+NULLABLE = """\
+columns:
+  - {name: id, type: long, required: true, access_level: public}
+  - {name: s, type: string, access_level: public}
+  - {name: x, type: double, access_level: public}
+"""
+
+
+def test_replace_where_never_matches_a_row_whose_compared_column_is_null(sqlite_catalog, make_spec):
+    """pyiceberg's delete rule: a row whose compared column is NULL is kept, so `s not in (...)` (where
+    Arrow's is_in says FALSE for NULL) and `!=` leave NULL rows alone; `is null` matches them."""
+    spec = make_spec(NULLABLE)
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    rows = pa.table({"id": pa.array([1, 2, 3, 4], pa.int64()), "s": ["aa", None, "c", "d"],
+                     "x": [1.0, 2.0, float("nan"), None]})  # fmt: skip
+    write_table(table, spec, rows, "append")
+    one = lambda i, s: pa.table({"id": pa.array([i], pa.int64()), "s": [s], "x": [0.0]})  # noqa: E731
+    write_table(table, spec, one(9, "c"), "overwrite", where="s not in ('aa', 'b')")
+    assert sorted(table.refresh().scan().to_arrow().column("id").to_pylist()) == [1, 2, 9]  # 2 (NULL) kept
+    write_table(table, spec, one(8, None), "overwrite", where="s is null")
+    assert sorted(table.refresh().scan().to_arrow().column("id").to_pylist()) == [1, 8, 9]
+    write_table(table, spec, one(7, "z"), "overwrite", where="x != 5.0", allow_empty=True)
+    assert sorted(table.refresh().scan().to_arrow().column("id").to_pylist()) == [7]
+
+
+def test_a_constant_replace_where_true_replaces_every_row(sqlite_catalog, make_spec):
+    spec = make_spec(NULLABLE)
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    write_table(table, spec, pa.table({"id": pa.array([1, 2], pa.int64())}), "append")
+    result = write_table(table, spec, pa.table({"id": pa.array([5], pa.int64())}), "overwrite", where="true")
+    assert result.rows_deleted == 2 and table.refresh().scan().to_arrow().column("id").to_pylist() == [5]
+
+
+def test_a_rewrite_refuses_values_that_would_change_and_types_that_need_a_zone(sqlite_catalog, make_spec):
+    body = """\
+columns:
+  - {name: id, type: long, required: true, access_level: public}
+  - {name: x, type: double, access_level: public}
+  - {name: ts, type: timestamp, access_level: public}
+"""
+    spec = make_spec(body)
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    write_table(table, spec, pa.table({"id": pa.array([1, 2], pa.int64()), "x": [0.5, 1e300],
+                                       "ts": pa.array([dt.datetime(2024, 1, 1)] * 2, pa.timestamp("us"))}), "append")  # fmt: skip
+    narrower = make_spec(body.replace("{name: x, type: double", "{name: x, type: float"))
+    with pytest.raises(ApplyError, match=r"1 cannot be converted \(e\.g\. 1e\+300\)"):
+        apply_specs(
+            [narrower], sqlite_catalog, rewrite_incompatible=True
+        )  # 0.5 survives as a float, 1e300 not
+    zoned = make_spec(body.replace("{name: ts, type: timestamp", "{name: ts, type: timestamptz"))
+    with pytest.raises(ApplyError, match="would invent a time zone"):
+        apply_specs([zoned], sqlite_catalog, rewrite_incompatible=True)
+    assert sqlite_catalog.load_table(spec.identifier).metadata_location == table.refresh().metadata_location
+
+
+@pytest.mark.parametrize(
+    ("layout", "used"),
+    [("partition_spec:\n  - {column: code}\n", "the source of partition field"),
+     ("sort_order:\n  - {column: code}\n", "in the sort order"),
+     ("identifier_fields: [code]\n", "an identifier field")],
+)  # fmt: skip
+def test_retyping_a_column_the_layout_reads_is_refused_by_plan_and_apply(
+    sqlite_catalog, make_spec, layout, used
+):
+    body = CODES.replace("identifier_fields: [id]\n", "") + layout
+    spec = make_spec(body)
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    write_table(table, spec, _codes([1], ["1"]), "append")
+    edited = make_spec(body.replace("{name: code, type: string", "{name: code, type: long"))
+    (plan,) = plan_tables([edited], sqlite_catalog, data_impact=True)
+    assert used in plan.changes[0].data_impact
+    with pytest.raises(ApplyError, match=rf"codes?|items.yaml:\d+: .*{used}.*add a new column instead"):
+        apply_specs([edited], sqlite_catalog, rewrite_incompatible=True)
+
+
+def test_a_retype_with_a_doc_change_keeps_the_columns_place(sqlite_catalog, make_spec):
+    spec = make_spec(CODES)
+    apply_specs([spec], sqlite_catalog)
+    write_table(sqlite_catalog.load_table(spec.identifier), spec, _codes([1], ["7"], ["n"]), "append")
+    edited = make_spec(
+        CODES.replace("{name: code, type: string,", "{name: code, type: long, description: A number,")
+    )
+    apply_specs([edited], sqlite_catalog, rewrite_incompatible=True)
+    table = sqlite_catalog.load_table(spec.identifier)
+    assert [f.name for f in table.schema().fields] == ["id", "code", "note"]
+    assert table.schema().find_field("code").doc == "A number"
+    assert table.scan().to_arrow().to_pylist() == [{"id": 1, "code": 7, "note": "n"}]
+    assert not plan_tables([edited], sqlite_catalog)[0].has_changes
+
+
+def test_upsert_and_keys_of_a_uuid_column(sqlite_catalog, make_spec):
+    body = "columns:\n  - {name: u, type: uuid, required: true, access_level: public}\n" \
+           "  - {name: n, type: long, access_level: public}\nidentifier_fields: [u]\n"  # fmt: skip
+    spec = make_spec(body)
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    ids = [__import__("uuid").UUID(int=i).bytes for i in (1, 2)]
+    uuids = pa.ExtensionArray.from_storage(pa.uuid(), pa.array(ids, pa.binary(16)))
+    write_table(table, spec, pa.table({"u": uuids, "n": pa.array([1, 2], pa.int64())}), "upsert")
+    result = write_table(
+        table, spec, pa.table({"u": uuids.slice(1), "n": pa.array([20], pa.int64())}), "upsert"
+    )
+    assert (result.rows_updated, result.rows_inserted) == (1, 0)
+    assert sorted(table.refresh().scan().to_arrow().column("n").to_pylist()) == [1, 20]
+    with pytest.raises(WriteError, match="compares the uuid column 'u'"):
+        write_table(table, spec, pa.table({"u": uuids.slice(0, 1)}), "overwrite",
+                    where="u = '00000000-0000-0000-0000-000000000001'")  # fmt: skip
+
+
+def test_input_files_keep_every_value_or_say_which_one_does_not_fit(tmp_path):
+    from icespec.spec import parse_spec
+    from icespec.tables.files import InputFileError, read_batch_file
+
+    spec = parse_spec("name: f\nnamespace: ns\ncolumns:\n  - {name: id, type: long, required: true, access_level: public}\n"
+                      "  - {name: note, type: string, access_level: public}\n  - {name: r, type: float, access_level: public}\n"
+                      "  - {name: d, type: double, access_level: public}\n  - {name: ts, type: timestamptz, access_level: public}\n"
+                      "  - {name: m, type: 'map<string, long>', access_level: public}\n", "f.yaml")  # fmt: skip
+    schema = arrow_schema(spec)
+    csv_path = tmp_path / "f.csv"
+    rows = [f'{i},"line one {i}\nline two, {i}",1.5,NaN,2026-01-01T00:00:00Z' for i in range(60_000)]
+    csv_path.write_text("id,note,r,d,ts\n" + "\n".join(rows) + "\n")  # quoted newlines past one block
+    read = read_batch_file(csv_path, schema)
+    assert read.num_rows == 60_000 and read.column("note")[1].as_py() == "line one 1\nline two, 1"
+    assert read.column("d").null_count == 0  # NaN is NaN, not a missing value
+    csv_path.write_text('id,note\n1,"never closed\n2,x\n')
+    with pytest.raises(InputFileError, match=r"f\.csv:2: error: a quoted value is never closed"):
+        read_batch_file(csv_path, schema)
+    csv_path.write_text("id,r\n1,1.5\n2,1e300\n")
+    with pytest.raises(InputFileError, match=r"f\.csv:3: error: column 'r': 1e\+300 does not fit a float"):
+        read_batch_file(csv_path, schema)
+    csv_path.write_bytes("id,note\n1,café\n".encode("latin-1"))
+    with pytest.raises(InputFileError, match=r"f\.csv:2: error: not UTF-8 text"):
+        read_batch_file(csv_path, schema)
+    json_path = tmp_path / "f.jsonl"
+    json_path.write_text('{"id": 1, "ts": "2026-02-04T11:30:00"}\n')
+    with pytest.raises(InputFileError, match=r"f\.jsonl:1: error: column 'ts': .*expected a zone offset"):
+        read_batch_file(json_path, schema)
+    json_path.write_text('{"id": 1, "m": {"a": 1, "b": null}}\n{"id": 2, "m": {"a": 1.9}}\n')
+    with pytest.raises(InputFileError, match=r"column 'm': a key or value does not fit"):
+        read_batch_file(json_path, schema)
+    json_path.write_text('{"id": 1, "m": {"a": 1, "b": null}}\n{"id": 2, "extra": 1}\n')
+    read = read_batch_file(json_path, schema)
+    assert read.column("m").to_pylist() == [[("a", 1), ("b", None)], None] and "extra" in read.column_names
+    json_path.write_bytes(b"\xef\xbb\xbf" + b'[{"id": 1}]\n')
+    with pytest.raises(InputFileError, match=r"the file is a JSON array; .*jq -c '\.\[\]' f\.jsonl"):
+        read_batch_file(json_path, schema)
+
+
+def test_a_downstream_run_reads_the_current_table_once_its_pinned_snapshot_expired(tmp_path):
+    """A run of the report alone reads the snapshot of the orders' latest materialization; when that
+    snapshot has expired since, it reads the table as it is now (with a warning) instead of failing."""
+    from dagster import AssetKey, DagsterInstance, materialize
+
+    from icespec.orchestration import build_definitions
+
+    orders = load_spec(REPO / "table-templates" / "orders.yaml")
+    settings = Settings.from_env({"ICESPEC_LAKEHOUSE_DIR": str(tmp_path / "lh")})
+    defs = build_definitions([orders], settings, extras_dir=REPO / "quality" / "soda_checks")
+    instance = DagsterInstance.ephemeral()
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    assets = {a.key: a for a in defs.assets}
+    report = AssetKey(["sales", "daily_revenue"])
+    assert materialize(
+        list(defs.assets), resources=defs.resources, instance=instance, run_config=quiet
+    ).success
+    table = open_catalog(settings).load_table(orders.identifier)
+    pinned = table.current_snapshot().snapshot_id
+    from icespec.samples import sample_batch
+
+    write_table(
+        table, orders, sample_batch(orders, rows=10), "upsert"
+    )  # a newer snapshot, written outside Dagster
+    table.maintenance.expire_snapshots().by_id(pinned).commit()
+    result = materialize(
+        [assets[report], *[a.to_source_assets()[0] for k, a in assets.items() if k != report and k.path[0] == "sales"]],
+        resources=defs.resources, instance=instance, run_config=quiet, selection=[report],
+    )  # fmt: skip
+    assert result.success
+    assert result.asset_value(report).num_rows > 0

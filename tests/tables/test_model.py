@@ -85,8 +85,12 @@ FILTERS = [
      lambda r: START + dt.timedelta(days=1) <= r["event_ts"] < START + dt.timedelta(days=2)),
     ("acct.id < 3", lambda r: r["acct"]["id"] < 3),
     ("{note} is null", lambda r: r["note"] is None),
+    # A row whose compared column is NULL never matches, even where OR could make it TRUE (pyiceberg's rule
+    # for which rows a delete keeps): here a NULL amount keeps the row whatever its region.
     ("amount > 0 or region in ('us', 'ap')",
-     lambda r: (r["amount"] is not None and r["amount"] > 0) or r["region"] in ("us", "ap")),
+     lambda r: r["amount"] is not None and (r["amount"] > 0 or r["region"] in ("us", "ap"))),
+    ("region not in ('eu') and {note} != 'a'", lambda r: r["region"] != "eu" and r["note"] is not None and r["note"] != "a"),
+    ("{note} is null or {note} = 'x'", lambda r: r["note"] is None or r["note"] == "x"),
     ("ingested_at >= '2024-05-01T06:00:00' and ingested_at < '2024-05-02T18:00:00'",
      lambda r: dt.datetime(2024, 5, 1, 6) <= r["ingested_at"] < dt.datetime(2024, 5, 2, 18)),
 ]  # fmt: skip

@@ -122,7 +122,17 @@ def print_plans(plans: list) -> None:
         f"Plan: {created} to create, {changed} to change ({breaking} with BREAKING changes), {unchanged} unchanged."
     )
     if breaking:
-        print("BREAKING changes are refused by `icespec apply` unless --allow-breaking.")
+        retypes_with_rows = any(
+            c.kind == "incompatible_type" and c.data_impact for p in plans for c in p.changes
+        )
+        print(
+            "BREAKING changes are refused by `icespec apply` unless --allow-breaking"
+            + (
+                "; a type change on a table holding rows needs --rewrite-incompatible (see its data: line)."
+                if retypes_with_rows
+                else "."
+            )
+        )
 
 
 def _governance_errors() -> tuple[type[Exception], ...]:

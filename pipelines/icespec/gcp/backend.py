@@ -372,9 +372,13 @@ class BigQueryLakehouse:
                 f"filter {where!r} (the first is row {first}); nothing was written"
             )
         try:
-            return to_sql(row_filter.bound, schema, alias="T")
+            condition = to_sql(row_filter.bound, schema, alias="T")
         except ValueError as error:
             raise GcpBackendError(f"{spec.full_name}: {error}") from None
+        # The Iceberg backends' rule: a row whose compared column is NULL never matches.
+        guards = [f"{quote(path, 'T')} IS NOT NULL" for path in row_filter.null_guarded]
+        guards += [f"NOT IS_NAN({quote(path, 'T')})" for path in row_filter.nan_guarded]
+        return " AND ".join([f"({condition})", *guards])
 
     def _check_upsert(self, spec: TableSpec, batch: pa.Table) -> None:
         if not spec.identifier_fields:

@@ -87,7 +87,11 @@ class BigQueryTables:
         self, spec: TableSpec, *, between: DayRange | None = None, snapshot_id: int | None = None
     ) -> pa.Table:
         if snapshot_id is not None:
-            raise WriteError(f"{spec.full_name}: BigQuery tables have no Iceberg snapshots to read by id")
+            from icespec.tables.backend import SnapshotNotFound
+
+            raise SnapshotNotFound(
+                f"{spec.full_name}: BigQuery tables have no Iceberg snapshots to read by id"
+            )
         where = None
         if between is not None:
             from icespec.gcp.sql_filter import to_sql

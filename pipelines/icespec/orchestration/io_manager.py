@@ -27,7 +27,7 @@ from dagster import (
 from icespec.orchestration.resources import LakehouseResource
 from icespec.samples import day_partition_column
 from icespec.spec import TableSpec
-from icespec.tables.backend import DayRange
+from icespec.tables.backend import DayRange, SnapshotNotFound
 from icespec.tables.writers import WriteError, default_write_mode
 
 # Specs by registry key, then by "namespace.name"; build_definitions fills it (specs are not config).
@@ -51,8 +51,9 @@ def _snapshot_metadata(metadata: Any) -> int | None:
     return int(raw) if raw not in (None, "", "None") else None
 
 
-def snapshot_for_input(context: InputContext) -> int | None:
-    """The snapshot the upstream table asset committed in this run (else its latest recorded one)."""
+def snapshot_for_input(context: InputContext) -> tuple[int | None, bool]:
+    """(snapshot id, committed in this run): the snapshot the upstream table asset committed in this
+    run, else the one its latest materialization recorded."""
     key = context.asset_key
     partitions = set(context.asset_partition_keys) if context.has_asset_partitions else None
     run_id = context.upstream_output.run_id if context.upstream_output else None
@@ -66,12 +67,12 @@ def snapshot_for_input(context: InputContext) -> int | None:
                 continue
             if partitions is not None and materialization.partition not in partitions:
                 continue
-            return _snapshot_metadata(materialization.metadata)
+            return _snapshot_metadata(materialization.metadata), True
     found = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=key, asset_partitions=sorted(partitions) if partitions else None),
         limit=1,
     ).records
-    return _snapshot_metadata(found[0].asset_materialization.metadata) if found else None
+    return (_snapshot_metadata(found[0].asset_materialization.metadata) if found else None), False
 
 
 class IcebergIOManager(ConfigurableIOManager):
@@ -116,7 +117,16 @@ class IcebergIOManager(ConfigurableIOManager):
         if context.has_asset_partitions:
             keys = sorted(context.asset_partition_keys)
             between = day_range(spec, keys[0], keys[-1])
-        snapshot_id = snapshot_for_input(context)
+        snapshot_id, this_run = snapshot_for_input(context)
+        lakehouse = self.lakehouse.lakehouse()
+        if snapshot_id is not None and not this_run:
+            try:
+                rows = lakehouse.read(spec, between=between, snapshot_id=snapshot_id)
+            except SnapshotNotFound as exc:  # an older run's snapshot may have expired since
+                context.log.warning(f"{exc}: reading the table's current snapshot instead")
+                return lakehouse.read(spec, between=between)
+            context.add_input_metadata({"snapshot_id": str(snapshot_id)})
+            return rows
         if snapshot_id is not None:
             context.add_input_metadata({"snapshot_id": str(snapshot_id)})
-        return self.lakehouse.lakehouse().read(spec, between=between, snapshot_id=snapshot_id)
+        return lakehouse.read(spec, between=between, snapshot_id=snapshot_id)

@@ -40,7 +40,13 @@ from icespec.tables.diff import (
     diff_table,
 )
 from icespec.tables.governance import Governance, governance_for
-from icespec.tables.impact import incompatible_refusal, live_paths, null_count, row_count
+from icespec.tables.impact import (
+    incompatible_refusal,
+    live_paths,
+    null_count,
+    referenced_by_layout,
+    row_count,
+)
 from icespec.tables.plan import load_live_table
 from icespec.tables.rewrite import assess, not_rewritable, rewrite_files
 from icespec.tables.writers import delete_written
@@ -121,12 +127,21 @@ def _check_data_safety(plan: TablePlan, table: Table, rewrite_incompatible: bool
     """Refuse changes that would make rows already in the table invalid or lose their values.
 
     Returns the incompatible type changes to carry out by rewriting the data files."""
-    rows = row_count(table)
-    if not rows:
-        return []
     name = plan.spec.full_name
     where = plan.spec.source_path or name
     live = live_paths(plan)
+    for change in plan.changes:
+        if change.kind == "incompatible_type":
+            used = referenced_by_layout(table, live.get(change.path, change.path))
+            if used:
+                line = f"{where}:{change.yaml_line}" if change.yaml_line else where
+                raise ApplyError(
+                    f"{line}: {name}: cannot change the type of '{change.path}': it is {used}, and Iceberg "
+                    "cannot re-point those at a new column; add a new column instead; nothing was changed"
+                )
+    rows = row_count(table)
+    if not rows:
+        return []
     rewrites: list[Change] = []
     for change in plan.changes:
         line = f"{where}:{change.yaml_line}" if change.yaml_line else where
@@ -181,10 +196,15 @@ def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
         if change.kind == "rename_column":
             with tx.update_schema() as update:
                 update.rename_column(_path(change.before), change.path.rsplit(".", 1)[-1])
+    retyped_paths = {c.path for c in changes if c.kind == "incompatible_type"}
     body = [
         c
         for c in changes
-        if c.kind in SCHEMA_KINDS and c.kind != "rename_column" and (c.kind != "update_doc" or c.path)
+        if c.kind in SCHEMA_KINDS
+        and c.kind != "rename_column"
+        and (c.kind != "update_doc" or c.path)
+        # a retyped column is added again whole (its doc and required-ness included)
+        and not (c.path in retyped_paths and c.kind in ("update_doc", "make_required", "make_optional"))
     ]
     if body:
         with tx.update_schema(allow_incompatible_changes=plan.has_breaking) as update:
@@ -210,10 +230,17 @@ def _apply_schema(tx: Transaction, plan: TablePlan) -> None:
                     update.set_identifier_fields(*change.after)
     retyped = [c for c in changes if c.kind == "incompatible_type"]
     if retyped:  # only with allow_breaking; on a table with rows, only with the rewrite below
+        names = [f.name for f in expected.fields]
         with tx.update_schema(allow_incompatible_changes=True) as update:
             for change in retyped:
                 new_field = expected.find_field(change.path)
                 update.add_column(_path(change.path), new_field.field_type, new_field.doc, new_field.required)
+                if change.path in names:  # back where it was, not at the end
+                    position = names.index(change.path)
+                    if position == 0:
+                        update.move_first(change.path)
+                    else:
+                        update.move_after(change.path, names[position - 1])
 
 
 def _apply_partition_spec(tx: Transaction, changes: list[Change]) -> None:
@@ -303,7 +330,9 @@ def update_table(table: Table, plan: TablePlan, rewrites: list[Change] | None = 
         _, written = rewrite_files(tx, table, retyped)
     try:
         return tx.commit_transaction()
-    except Exception:
+    except (CommitFailedException, ValidationException):
+        # Only these say the commit did not land; after any other failure (a lost response) the
+        # table may already reference the files.
         delete_written(table, written)
         raise
 

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
 
-__all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "WriteOutcome", "open_lakehouse"]
+__all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "SnapshotNotFound", "WriteOutcome", "open_lakehouse"]
+
+
+class SnapshotNotFound(LookupError):
+    """The snapshot asked for is not in the table (expired, or written to another lakehouse)."""
 
 
 @dataclass(frozen=True)
@@ -185,11 +189,10 @@ class IcebergLakehouse:
         from pyiceberg.expressions import AlwaysTrue
 
         from icespec.tables.filters import parse_row_filter
-        from icespec.tables.writers import WriteError
 
         table = self._table(spec)
         if snapshot_id is not None and table.snapshot_by_id(snapshot_id) is None:
-            raise WriteError(
+            raise SnapshotNotFound(
                 f"{spec.full_name} has no snapshot {snapshot_id} (expired, or another lakehouse)"
             )
         row_filter: Any = AlwaysTrue()

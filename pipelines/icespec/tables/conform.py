@@ -200,9 +200,16 @@ def column_at(rows: pa.Table, dotted: str) -> pa.ChunkedArray:
     return array
 
 
+def _storage(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An extension column (uuid) as its storage (16 bytes), which Arrow's hash kernels can compare."""
+    if isinstance(column.type, pa.BaseExtensionType):
+        return pa.chunked_array([chunk.storage for chunk in column.chunks], column.type.storage_type)
+    return column
+
+
 def key_columns(rows: pa.Table, identifier: tuple[str, ...]) -> pa.Table:
     """The identifier values as a flat table (k0, k1, ...), nested paths included."""
-    return pa.table({f"k{i}": column_at(rows, path) for i, path in enumerate(identifier)})
+    return pa.table({f"k{i}": _storage(column_at(rows, path)) for i, path in enumerate(identifier)})
 
 
 def sort_rows(batch: pa.Table, spec: TableSpec) -> pa.Table:

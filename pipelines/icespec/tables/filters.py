@@ -4,8 +4,11 @@
 the table's schema, so a misspelt column or a literal of the wrong type is an error before anything
 is read. The same bound expression prunes files (pyiceberg's scan planning) and is evaluated on
 Arrow data (`expression_to_pyarrow`), so "rows matching EXPR" means the same thing everywhere: the
-expression is TRUE for the row (a row where it is NULL, e.g. a comparison with a null value, does
-not match).
+expression is TRUE for the row, and no column it compares is NULL (or NaN) in that row unless the
+expression asks about NULLs (NaNs) of that column (`x is null`). That is pyiceberg's own rule for which rows a
+delete keeps (`Transaction.delete` keeps a row whose compared column is null), and it keeps
+`s not in ('a')` from matching a row whose `s` is NULL (Arrow's `is_in` says FALSE for NULL, so its
+negation would say TRUE).
 
 A day of a Dagster daily partition is `column >= start AND column < end`, with literals written in
 the column's own type: a date column gets `'2024-05-01'`, a naive timestamp `'2024-05-01T00:00:00'`
@@ -23,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pyiceberg import types as pi
 from pyiceberg.expressions import BooleanExpression, parser
-from pyiceberg.expressions.visitors import bind
+from pyiceberg.expressions.visitors import BoundBooleanExpressionVisitor, bind, visit
 from pyiceberg.io.pyarrow import expression_to_pyarrow
 
 if TYPE_CHECKING:
@@ -32,6 +35,45 @@ if TYPE_CHECKING:
 
 class RowFilterError(ValueError):
     """The expression does not parse or does not fit the table; the message says which part."""
+
+
+class _Terms(BoundBooleanExpressionVisitor[None]):
+    """Field ids the filter compares, and those it asks IS [NOT] NULL or IS [NOT] NaN about."""
+
+    def __init__(self):
+        self.compared: set[int] = set()
+        self.null_checked: set[int] = set()
+        self.nan_checked: set[int] = set()
+
+    def _compare(self, term, *_, **__):
+        self.compared.add(term.ref().field.field_id)
+
+    def _null(self, term, *_, **__):
+        self.null_checked.add(term.ref().field.field_id)
+
+    def _nan(self, term, *_, **__):
+        self.nan_checked.add(term.ref().field.field_id)
+
+    visit_in = visit_not_in = visit_equal = visit_not_equal = _compare
+    visit_greater_than_or_equal = visit_greater_than = visit_less_than = visit_less_than_or_equal = _compare
+    visit_starts_with = visit_not_starts_with = _compare
+    visit_is_null = visit_not_null = _null
+    visit_is_nan = visit_not_nan = _nan
+
+    def visit_true(self):
+        return None
+
+    def visit_false(self):
+        return None
+
+    def visit_not(self, child_result):
+        return None
+
+    def visit_and(self, left_result, right_result):
+        return None
+
+    def visit_or(self, left_result, right_result):
+        return None
 
 
 @dataclass(frozen=True)
@@ -45,19 +87,46 @@ class RowFilter:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Top-level columns the filter reads (enough to evaluate it on a file)."""
+        """Top-level columns the filter reads (enough to evaluate it on a file); a constant filter
+        (`true`) reads the first column, only to count the rows."""
         from pyiceberg.expressions.visitors import extract_field_ids
 
         names = {self.schema.find_column_name(i) or "" for i in extract_field_ids(self.bound)}
-        return tuple(sorted({name.split(".")[0] for name in names if name}))
+        tops = sorted({name.split(".")[0] for name in names if name})
+        return tuple(tops) or (self.schema.fields[0].name,)
+
+    def _terms(self) -> _Terms:
+        terms = _Terms()
+        visit(self.bound, terms)
+        return terms
+
+    @property
+    def null_guarded(self) -> tuple[str, ...]:
+        """Columns (dotted paths) that must not be NULL for a row to match (see the module docstring)."""
+        terms = self._terms()
+        return tuple(sorted(self.schema.find_column_name(i) for i in terms.compared - terms.null_checked))
+
+    @property
+    def nan_guarded(self) -> tuple[str, ...]:
+        """Floating-point columns that must not be NaN for a row to match (pyiceberg's delete rule too)."""
+        terms = self._terms()
+        floats = {
+            i
+            for i in terms.compared - terms.nan_checked
+            if isinstance(self.schema.find_field(i).field_type, pi.FloatType | pi.DoubleType)
+        }
+        return tuple(sorted(self.schema.find_column_name(i) for i in floats))
 
     def matches(self, rows: pa.Table) -> pa.ChunkedArray:
-        """Boolean per row: TRUE where the filter holds (NULL counts as not matching)."""
+        """Boolean per row: TRUE where the filter holds and no compared column is NULL (or NaN)."""
         if rows.num_rows == 0:
             return pa.chunked_array([], pa.bool_())
-        projected = ds.dataset(rows).to_table(
-            columns={"__match": expression_to_pyarrow(self.bound, self.schema)}
-        )
+        condition = expression_to_pyarrow(self.bound, self.schema)
+        for path in self.null_guarded:
+            condition = condition & pc.field(*path.split(".")).is_valid()
+        for path in self.nan_guarded:
+            condition = condition & ~pc.is_nan(pc.field(*path.split(".")))
+        projected = ds.dataset(rows).to_table(columns={"__match": condition})
         return pc.fill_null(projected.column("__match"), False)
 
     def count_outside(self, rows: pa.Table) -> tuple[int, int | None]:
@@ -86,6 +155,14 @@ def parse_row_filter(text: str, schema: Schema) -> RowFilter:
     except Exception as exc:  # ValueError (unknown column), TypeError (literal of another type)
         reason = " ".join(str(exc).split())
         raise RowFilterError(f"row filter {text!r} does not fit the table: {reason}") from None
+    from pyiceberg.expressions.visitors import extract_field_ids
+
+    for field_id in extract_field_ids(bound):
+        if isinstance(schema.find_field(field_id).field_type, pi.UUIDType):
+            raise RowFilterError(
+                f"row filter {text!r} compares the uuid column '{schema.find_column_name(field_id)}', which "
+                "pyarrow cannot compare; filter on another column"
+            )
     return RowFilter(text, unbound, bound, schema)
 
 

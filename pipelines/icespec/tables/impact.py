@@ -29,10 +29,27 @@ COLLECTION_PARTS = ("element", "key", "value")
 
 
 def row_count(table: Table) -> int:
+    """Rows in the current snapshot: its summary's total, else the data files' record counts."""
     snapshot = table.current_snapshot()
-    if snapshot is None or snapshot.summary is None:
+    if snapshot is None:
         return 0
-    return int(snapshot.summary.get("total-records", "0") or 0)
+    total = (snapshot.summary or {}).get("total-records")
+    if total is not None:
+        return int(total)
+    return sum(task.file.record_count for task in table.scan().plan_files())
+
+
+def referenced_by_layout(table: Table, live_path: str) -> str | None:
+    """What of the table's layout reads the column (a partition field, the sort order, the identifier)."""
+    field = table.schema().find_field(live_path)
+    for partition_field in table.spec().fields:
+        if partition_field.source_id == field.field_id:
+            return f"the source of partition field {partition_field.name} ({partition_field.transform})"
+    if any(sort_field.source_id == field.field_id for sort_field in table.sort_order().fields):
+        return "in the sort order"
+    if field.field_id in table.schema().identifier_field_ids:
+        return "an identifier field"
+    return None
 
 
 def null_count(table: Table, live_path: str) -> int:
@@ -89,9 +106,15 @@ def _impact(change: Change, plan: TablePlan, table: Table, rows: int) -> str | N
         refusal = incompatible_refusal(change)
         if refusal:
             return f"{refusal} (the table holds {rows} rows)"
-        from icespec.tables.rewrite import assess
+        used = referenced_by_layout(table, path)
+        if used:
+            return f"apply refuses it: '{change.path}' is {used}; add a new column instead (the table holds {rows} rows)"
+        from icespec.tables.rewrite import assess, not_rewritable
 
         target = iceberg_schema(plan.spec).find_field(change.path).field_type
+        reason = not_rewritable(change, table, path, target)
+        if reason:
+            return f"apply refuses it: {reason} (the table holds {rows} rows)"
         conversion = assess(table, change, target, path)
         return (
             "apply refuses this without --rewrite-incompatible (the values would be lost); "

@@ -27,7 +27,15 @@ import pyarrow.compute as pc
 from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files, schema_to_pyarrow
 from pyiceberg.schema import Schema
-from pyiceberg.types import IcebergType, NestedField, PrimitiveType
+from pyiceberg.types import (
+    IcebergType,
+    NestedField,
+    PrimitiveType,
+    TimestampNanoType,
+    TimestampType,
+    TimestamptzNanoType,
+    TimestamptzType,
+)
 
 from icespec.tables.writers import delete_written
 
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
 
     from icespec.tables.diff import Change
 
+TIMESTAMPS = (TimestampType, TimestamptzType, TimestampNanoType, TimestamptzNanoType)
 FAILURE_BUDGET = 10_000  # unconvertible values counted exactly per column; beyond, "more than"
 EXAMPLES = 5
 REWRITE_PROPERTY = "icespec.rewrite"  # in the rewrite snapshot's summary: which columns were converted
@@ -79,14 +88,45 @@ def not_rewritable(change: Change, table: Table, live_path: str, target_type: Ic
     field = table.schema().find_field(live_path)
     if not isinstance(field.field_type, PrimitiveType) or not isinstance(target_type, PrimitiveType):
         return f"'{change.path}' is not a primitive column: add a new column instead"
+    zones = {isinstance(t, TimestamptzType | TimestamptzNanoType) for t in (field.field_type, target_type)}
+    timestamps = all(isinstance(t, TIMESTAMPS) for t in (field.field_type, target_type))
+    if timestamps and len(zones) == 2:
+        return (
+            f"'{change.path}' {change.before} -> {change.after} would invent a time zone (or drop one): "
+            "add a new column and fill it with the zone you mean"
+        )
     return None
+
+
+def _textual(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def convert(array: pa.Array, target: pa.DataType) -> pa.Array:
+    """pyarrow's safe cast, plus a round trip for non-text values: a value that does not come back
+    unchanged (a double losing digits as a float, 1e300 becoming inf) is lost, not converted, so
+    the cast raises. Text is parsed, so '007' -> 7 is a conversion, not a loss."""
+    converted = pc.cast(array, target, safe=True)
+    if _textual(array.type) or len(array) == 0:
+        return converted
+    back = pc.cast(converted, array.type, safe=False)
+    same = pc.equal(back, array)
+    if pa.types.is_floating(array.type):
+        same = pc.or_(same, pc.and_(pc.is_nan(back), pc.is_nan(array)))
+    lost = pc.and_(array.is_valid(), pc.invert(pc.fill_null(same, False)))
+    if pc.any(lost).as_py():
+        index = pc.index(lost, True).as_py()
+        raise pa.ArrowInvalid(
+            f"{array[index].as_py()!r} does not survive as {target} (it comes back as {back[index].as_py()!r})"
+        )
+    return converted
 
 
 def try_cast(
     array: pa.Array, target: pa.DataType, budget: int = FAILURE_BUDGET
 ) -> tuple[pa.Array | None, int, bool, list]:
-    """(converted or None, failures, more_than, examples): pyarrow's safe cast, value by value where
-    it fails. Failing slices are split in halves, so the cost grows with the failures, not the rows."""
+    """(converted or None, failures, more_than, examples): `convert`, value by value where it fails.
+    Failing slices are split in halves, so the cost grows with the failures, not the rows."""
     failures: list[int] = []
     more = False
 
@@ -95,7 +135,7 @@ def try_cast(
         if more or length == 0:
             return
         try:
-            pc.cast(array.slice(offset, length), target, safe=True)
+            convert(array.slice(offset, length), target)
             return
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             if length == 1:
@@ -107,7 +147,7 @@ def try_cast(
         visit(offset + half, length - half)
 
     try:
-        return pc.cast(array, target, safe=True), 0, False, []
+        return convert(array, target), 0, False, []
     except pa.ArrowNotImplementedError:  # no conversion at all between the types
         non_null = len(array) - array.null_count
         return None, non_null, False, [f"no conversion from {array.type} to {target}"]
@@ -168,8 +208,10 @@ def rewrite_files(
             for index, new_field in enumerate(new_schema.fields):
                 column = rows.column(index)
                 wanted = target.field(index).type
-                if new_field.field_id in retyped or column.type != wanted:
-                    column = pc.cast(column, wanted, safe=True)  # assessed first: every value converts
+                if new_field.field_id in retyped:
+                    column = pa.chunked_array([convert(c, wanted) for c in column.chunks], wanted)
+                elif column.type != wanted:
+                    column = pc.cast(column, wanted, safe=True)
                 arrays.append(column)
             converted = pa.Table.from_arrays(arrays, schema=target)
             deletes.append(task.file)

@@ -24,11 +24,12 @@ not fit. Then each mode commits ONE snapshot:
 Concurrency has one retry owner. pyiceberg's commit loop retries a commit that lost a race, per
 the table's own `commit.retry.*` properties (Iceberg's defaults when unset), after checking with
 Iceberg's conflict validation that the plan still holds (`write.delete.isolation-level`,
-serializable by default: any file added meanwhile conflicts). When the plan no longer holds
-(`ValidationException`: a file this write replaces was replaced, or rows were added that an
-upsert could match), pyiceberg cannot re-base it and the writer plans again from the refreshed
-table, re-conforming the batch if the table's schema or partition spec changed, up to
-`commit.retry.num-retries` times within `commit.retry.total-timeout-ms`. A
+serializable by default: any file added meanwhile conflicts). Every commit also requires the
+schema its batch was conformed to. When the plan no longer holds (`ValidationException`: a file
+this write replaces was replaced, or rows were added that an upsert could match) or the schema
+changed under it (the commit fails its schema requirement), pyiceberg cannot re-base it and the
+writer plans again from the refreshed table, re-conforming the batch to the new layout, up to
+`commit.retry.num-retries` times within `commit.retry.total-timeout-ms`. Any other
 `CommitFailedException` that reaches the writer means pyiceberg spent the table's retry budget; it
 is reported as such, never retried a second time. Data files written for an attempt that did not
 land are deleted.
@@ -58,6 +59,7 @@ from pyiceberg.exceptions import CommitFailedException, ValidationException
 from pyiceberg.expressions import AlwaysTrue, And, GreaterThanOrEqual, LessThanOrEqual
 from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
 from pyiceberg.table import TableProperties
+from pyiceberg.table.update import AssertCurrentSchemaId
 from pyiceberg.utils.properties import property_as_int
 
 from icespec.spec import TableSpec
@@ -66,7 +68,7 @@ from icespec.tables.filters import RowFilter, RowFilterError, parse_row_filter
 
 if TYPE_CHECKING:
     from pyiceberg.manifest import DataFile
-    from pyiceberg.table import FileScanTask, Table
+    from pyiceberg.table import FileScanTask, Table, Transaction
 
 __all__ = [
     "WRITE_MODES",
@@ -347,9 +349,21 @@ class _FileWriter:
 
 
 # -- committing -----------------------------------------------------------------------------------
-def _commit(table: Table, plan: _Plan, summary: dict[str, str]) -> Table:
+def _require_schema(tx: Transaction, schema_id: int) -> None:
+    """The commit lands only on the schema the batch was conformed to.
+
+    pyiceberg re-bases a snapshot over any concurrent commit, schema changes included, and no public
+    API lets a write assert its schema. Without this requirement a batch written under the old
+    schema could land after an incompatible change (`--rewrite-incompatible`, or another engine
+    adding a required column) and leave files that no longer fit; with it, that commit fails
+    (`CommitFailedException`) and the writer plans again on the new schema."""
+    tx._apply((), (AssertCurrentSchemaId(current_schema_id=schema_id),))
+
+
+def _commit(table: Table, plan: _Plan, summary: dict[str, str], schema_id: int) -> Table:
     """One overwrite snapshot (files removed and added); returns the table as the commit left it."""
     tx = table.transaction()
+    _require_schema(tx, schema_id)
     with tx.update_snapshot(snapshot_properties=summary).overwrite() as snapshot:
         for data_file in plan.deletes:
             snapshot.delete_data_file(data_file)
@@ -358,8 +372,9 @@ def _commit(table: Table, plan: _Plan, summary: dict[str, str]) -> Table:
     return tx.commit_transaction()
 
 
-def _append(table: Table, batch: pa.Table, summary: dict[str, str]) -> Table:
+def _append(table: Table, batch: pa.Table, summary: dict[str, str], schema_id: int) -> Table:
     tx = table.transaction()
+    _require_schema(tx, schema_id)
     tx.append(batch, snapshot_properties=summary)
     return tx.commit_transaction()
 
@@ -469,28 +484,30 @@ def write_table(
                 return WriteResult(spec.full_name, mode, None, 0, replans=replans, where=where)
             try:
                 committed = (
-                    _append(table, batch, summary) if mode == "append" else _commit(table, plan, summary)
+                    _append(table, batch, summary, layout[0])
+                    if mode == "append"
+                    else _commit(table, plan, summary, layout[0])
                 )
-            except ValidationException as exc:
+            except (ValidationException, CommitFailedException) as exc:
                 delete_written(table, plan.adds)
-                replans += 1
+                table.refresh()
+                evolved = _layout(table) != layout
+                if isinstance(exc, CommitFailedException) and not evolved:
+                    raise WriteError(
+                        f"{spec.full_name}: the commit kept losing to concurrent writers and pyiceberg spent the "
+                        f"table's retry budget (commit.retry.* properties) ({exc}); nothing was written. Raise "
+                        "commit.retry.num-retries for a table this busy."
+                    ) from exc
+                replans += 1  # a stale plan, or a table that evolved under the batch: plan again
                 if replans > max_replans or time.monotonic() - started > total_seconds:
                     raise WriteError(
                         f"{spec.full_name}: concurrent commits kept invalidating this {mode} ({exc}); gave up "
                         f"after {replans} plans (commit.retry.num-retries={max_replans}); nothing was written"
                     ) from exc
-                table.refresh()
-                if _layout(table) != layout:  # the table evolved meanwhile: the batch must fit the new layout
+                if evolved:  # the batch must fit the table's new schema and partition spec
                     row_filter = row_filter_for(table)
                     batch = _check_batch(table, spec, data, mode, row_filter, allow_empty)
                 continue
-            except CommitFailedException as exc:
-                delete_written(table, plan.adds)
-                raise WriteError(
-                    f"{spec.full_name}: the commit kept losing to concurrent writers and pyiceberg spent the "
-                    f"table's retry budget (commit.retry.* properties) ({exc}); nothing was written. Raise "
-                    "commit.retry.num-retries for a table this busy."
-                ) from exc
             snapshot = committed.current_snapshot()  # the commit's own result: no refresh in between
             total = (snapshot.summary or {}).get("total-records") if snapshot and snapshot.summary else None
             updated = plan.rows_updated
