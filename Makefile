@@ -81,7 +81,7 @@ demo: $(STAMP) duckdb-iceberg-venv
 	$(BIN)/python scripts/demo.py
 
 test: $(STAMP) checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests scripts

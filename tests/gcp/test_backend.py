@@ -63,7 +63,14 @@ def test_append_then_read_back_equals_the_batch(lakehouse: BigQueryLakehouse) ->
 def test_maps_lists_and_int32_round_trip_and_null_lists_are_reported(lakehouse: BigQueryLakehouse) -> None:
     spec = example("feature_table")
     lakehouse.apply(spec)
-    batch = sample_batch(spec, rows=20)
+    batch = sample_batch(spec, rows=20)  # its namespace is random, so are its nulls: set two of them
+    for name, row in (("embedding", 0), ("counters", 1)):
+        values = batch.column(name).to_pylist()
+        values[row] = None
+        index = batch.schema.get_field_index(name)
+        batch = batch.set_column(
+            index, batch.schema.field(index), pa.array(values, batch.schema.field(index).type)
+        )
     result = lakehouse.write(spec, batch, "append")
     null_lists = sum(batch.column(c).null_count for c in ("embedding", "counters"))
     assert result.null_lists_as_empty == null_lists > 0

@@ -736,10 +736,12 @@ def test_input_files_keep_every_value_or_say_which_one_does_not_fit(tmp_path):
     assert read.num_rows == 60_000 and read.column("note")[1].as_py() == "line one 1\nline two, 1"
     assert read.column("d").null_count == 0  # NaN is NaN, not a missing value
     csv_path.write_text('id,note\n1,"never closed\n2,x\n')
-    with pytest.raises(InputFileError, match=r"f\.csv:2: error: a quoted value is never closed"):
+    with pytest.raises(
+        InputFileError, match=r"f\.csv:2: error: a quoted value that starts in this row is never closed"
+    ):
         read_batch_file(csv_path, schema)
     csv_path.write_text("id,r\n1,1.5\n2,1e300\n")
-    with pytest.raises(InputFileError, match=r"f\.csv:3: error: column 'r': 1e\+300 does not fit a float"):
+    with pytest.raises(InputFileError, match=r"f\.csv:3: error: column 'r': '1e300' does not fit a float"):
         read_batch_file(csv_path, schema)
     csv_path.write_bytes("id,note\n1,café\n".encode("latin-1"))
     with pytest.raises(InputFileError, match=r"f\.csv:2: error: not UTF-8 text"):
@@ -790,3 +792,97 @@ def test_a_downstream_run_reads_the_current_table_once_its_pinned_snapshot_expir
     )  # fmt: skip
     assert result.success
     assert result.asset_value(report).num_rows > 0
+
+
+def test_csv_and_json_edge_cases_found_by_the_second_review(tmp_path):
+    from icespec.spec import parse_spec
+    from icespec.tables.files import InputFileError, read_batch_file
+
+    spec = parse_spec("name: g\nnamespace: ns\ncolumns:\n  - {name: id, type: long, required: true, access_level: public}\n"
+                      "  - {name: h, type: string, access_level: public}\n  - {name: d, type: double, access_level: public}\n"
+                      "  - {name: days, type: 'list<date>', access_level: public}\n"
+                      "  - {name: m, type: 'map<string, double>', access_level: public}\n", "g.yaml")  # fmt: skip
+    schema = arrow_schema(spec)
+    path = tmp_path / "g.csv"
+    path.write_text('id,h\n1,5\'10"\n2,say "hi\n')  # a quote inside an unquoted field is a character
+    assert read_batch_file(path, schema).column("h").to_pylist() == ["5'10\"", 'say "hi']
+    path.write_text('id,h\n1,5"\n2,"abc\n3,x\n')  # a stray quote, then one that is never closed
+    with pytest.raises(
+        InputFileError, match=r"g\.csv:3: error: a quoted value that starts in this row is never closed"
+    ):
+        read_batch_file(path, schema)
+    path.write_text(f'id,h\n1,"{"x" * 200_000}"\n')  # beyond Python csv's default field limit
+    assert len(read_batch_file(path, schema).column("h")[0].as_py()) == 200_000
+    path.write_text("id,d\n1,1e400\n")
+    with pytest.raises(InputFileError, match=r"g\.csv:2: error: column 'd': '1e400' does not fit a double"):
+        read_batch_file(path, schema)
+    path.write_bytes(b"id,h\n1,caf\xc3")
+    with pytest.raises(InputFileError, match=r"g\.csv:2: error: not UTF-8 text"):
+        read_batch_file(path, schema)
+    lines = tmp_path / "g.jsonl"
+    lines.write_text('{"id": 1, "m": {"a": 1, "b": 0.5}}\n')  # ints and decimals in one double map
+    assert read_batch_file(lines, schema).column("m").to_pylist() == [[("a", 1.0), ("b", 0.5)]]
+    lines.write_text('{"id": 1, "days": ["2024-01-02"]}\n{"id": 2}\n{"id": 3, "days": ["2024-13-40"]}\n')
+    with pytest.raises(InputFileError, match=r"g\.jsonl:3: error: column 'days'"):
+        read_batch_file(lines, schema)
+    lines.write_text('{"id": 1, "m": {"a": 1, "a": 2}}\n')
+    with pytest.raises(InputFileError, match=r"g\.jsonl:1: error: key\(s\) a appear twice"):
+        read_batch_file(lines, schema)
+    lines.write_text('{"id": 1, "m": {"a": 1}}\n{"id": 2, "m": {"b": 12345678901234567890123}}\n')
+    assert read_batch_file(lines, schema).column("m").to_pylist()[1] == [("b", 1.2345678901234568e22)]
+    lines.write_text('{"id": 1, "m": {"a": "x"}}\n')
+    with pytest.raises(InputFileError, match=r"g\.jsonl:1: error: column 'm': a key or value does not fit"):
+        read_batch_file(lines, schema)
+
+
+def test_a_doc_edit_under_a_write_re_bases_it_at_once(tmp_path):
+    """A doc edit assigns no field id and moves no ref, so a write planned before it commits as it is:
+    no conflict, no re-plan, no spent retry budget, and the doc edit is kept."""
+    from tests.support.iceberg_rest import IcebergRestServer
+
+    with IcebergRestServer(tmp_path / "rest") as server:
+        from tests.nessie.conftest import nessie_env
+
+        settings = Settings.from_env(nessie_env(server))
+        catalog = open_catalog(settings)
+        from icespec.spec import parse_spec
+
+        spec = parse_spec(f"name: codes\nnamespace: ns\n{CODES}", "codes.yaml")
+        apply_specs([spec], catalog)
+        table = catalog.load_table(spec.identifier)
+        documented = parse_spec(
+            f"name: codes\nnamespace: ns\n{CODES.replace('{name: note, type: string,', '{name: note, type: string, description: D,')}",
+            "codes.yaml",
+        )
+        server.on_next_commit(spec.identifier, lambda other: apply_specs([documented], other))
+        start = len(server.requests)
+        result = write_table(table, spec, _codes([1], ["a"]), "append")
+        assert [r.status for r in server.requests[start:] if r.route == "commit_table"] == [200]
+        assert result.replans == 0
+        after = open_catalog(settings).load_table(spec.identifier)
+        assert after.schema().find_field("note").doc == "D" and after.scan().count() == 1
+
+
+def test_a_retype_to_string_and_of_a_column_an_older_spec_reads(sqlite_catalog, make_spec):
+    body = "columns:\n  - {name: id, type: long, required: true, access_level: public}\n" \
+           "  - {name: at, type: time, access_level: public}\n  - {name: code, type: string, access_level: public}\n"  # fmt: skip
+    spec = make_spec(body + "partition_spec:\n  - {column: code}\n")
+    apply_specs([spec], sqlite_catalog)
+    table = sqlite_catalog.load_table(spec.identifier)
+    write_table(table, spec, pa.table({"id": pa.array([1], pa.int64()), "at": pa.array([dt.time(10, 30)]), "code": ["x"]}), "append")  # fmt: skip
+    unpartitioned = make_spec(body)
+    apply_specs(
+        [unpartitioned], sqlite_catalog, allow_breaking=True
+    )  # the identity(code) spec stays in the metadata
+    texts = make_spec(body.replace("{name: at, type: time", "{name: at, type: string"))
+    apply_specs([texts], sqlite_catalog, rewrite_incompatible=True)  # time -> text: printed, not lost
+    assert sqlite_catalog.load_table(spec.identifier).scan().to_arrow().column("at").to_pylist() == [
+        "10:30:00.000000"
+    ]
+    numbers = make_spec(
+        body.replace("{name: at, type: time", "{name: at, type: string").replace(
+            "{name: code, type: string", "{name: code, type: long"
+        )
+    )
+    with pytest.raises(ApplyError, match=r"an older spec's partition field"):
+        apply_specs([numbers], sqlite_catalog, rewrite_incompatible=True)

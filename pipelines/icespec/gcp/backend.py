@@ -375,10 +375,12 @@ class BigQueryLakehouse:
             condition = to_sql(row_filter.bound, schema, alias="T")
         except ValueError as error:
             raise GcpBackendError(f"{spec.full_name}: {error}") from None
-        # The Iceberg backends' rule: a row whose compared column is NULL never matches.
-        guards = [f"{quote(path, 'T')} IS NOT NULL" for path in row_filter.null_guarded]
-        guards += [f"NOT IS_NAN({quote(path, 'T')})" for path in row_filter.nan_guarded]
-        return " AND ".join([f"({condition})", *guards])
+        # The Iceberg backends' rule (pyiceberg's delete): keep a row where NOT condition is TRUE, or a
+        # compared column is NULL (a compared float NaN); delete every other row.
+        keep = [f"NOT ({condition})"]
+        keep += [f"{quote(path, 'T')} IS NULL" for path in row_filter.null_guarded]
+        keep += [f"IS_NAN({quote(path, 'T')})" for path in row_filter.nan_guarded]
+        return f"NOT COALESCE({' OR '.join(f'({k})' for k in keep)}, FALSE)"
 
     def _check_upsert(self, spec: TableSpec, batch: pa.Table) -> None:
         if not spec.identifier_fields:

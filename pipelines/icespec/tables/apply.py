@@ -132,7 +132,7 @@ def _check_data_safety(plan: TablePlan, table: Table, rewrite_incompatible: bool
     live = live_paths(plan)
     for change in plan.changes:
         if change.kind == "incompatible_type":
-            used = referenced_by_layout(table, live.get(change.path, change.path))
+            used = referenced_by_layout(table, live.get(change.path, change.path), plan.spec)
             if used:
                 line = f"{where}:{change.yaml_line}" if change.yaml_line else where
                 raise ApplyError(

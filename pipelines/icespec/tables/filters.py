@@ -3,12 +3,11 @@
 `--where "EXPR"` is parsed by pyiceberg's own parser (`pyiceberg.expressions.parser`) and bound to
 the table's schema, so a misspelt column or a literal of the wrong type is an error before anything
 is read. The same bound expression prunes files (pyiceberg's scan planning) and is evaluated on
-Arrow data (`expression_to_pyarrow`), so "rows matching EXPR" means the same thing everywhere: the
-expression is TRUE for the row, and no column it compares is NULL (or NaN) in that row unless the
-expression asks about NULLs (NaNs) of that column (`x is null`). That is pyiceberg's own rule for which rows a
-delete keeps (`Transaction.delete` keeps a row whose compared column is null), and it keeps
-`s not in ('a')` from matching a row whose `s` is NULL (Arrow's `is_in` says FALSE for NULL, so its
-negation would say TRUE).
+Arrow data, so "rows matching EXPR" means the same thing everywhere: exactly the rows pyiceberg's
+own `Transaction.delete(EXPR)` removes. It keeps a row for which `NOT EXPR` is TRUE, or in which a
+column EXPR compares is NULL (or NaN, for a float) unless EXPR asks about that column's NULLs
+(`x is null`) or NaNs; every other row matches. So `s not in ('a')` never matches a row whose `s`
+is NULL (Arrow's `is_in` says FALSE for NULL, so its plain negation would say TRUE).
 
 A day of a Dagster daily partition is `column >= start AND column < end`, with literals written in
 the column's own type: a date column gets `'2024-05-01'`, a naive timestamp `'2024-05-01T00:00:00'`
@@ -38,25 +37,28 @@ class RowFilterError(ValueError):
 
 
 class _Terms(BoundBooleanExpressionVisitor[None]):
-    """Field ids the filter compares, and those it asks IS [NOT] NULL or IS [NOT] NaN about."""
+    """Field ids the filter mentions, and those it asks IS [NOT] NULL or IS [NOT] NaN about (the
+    categories of pyiceberg's `_NullNaNUnmentionedTermsCollector`, which decides what a delete keeps)."""
 
     def __init__(self):
-        self.compared: set[int] = set()
+        self.seen: set[int] = set()
         self.null_checked: set[int] = set()
         self.nan_checked: set[int] = set()
 
-    def _compare(self, term, *_, **__):
-        self.compared.add(term.ref().field.field_id)
+    def _mention(self, term, *_, **__):
+        self.seen.add(term.ref().field.field_id)
 
     def _null(self, term, *_, **__):
+        self._mention(term)
         self.null_checked.add(term.ref().field.field_id)
 
     def _nan(self, term, *_, **__):
+        self._mention(term)
         self.nan_checked.add(term.ref().field.field_id)
 
-    visit_in = visit_not_in = visit_equal = visit_not_equal = _compare
-    visit_greater_than_or_equal = visit_greater_than = visit_less_than = visit_less_than_or_equal = _compare
-    visit_starts_with = visit_not_starts_with = _compare
+    visit_in = visit_not_in = visit_equal = visit_not_equal = _mention
+    visit_greater_than_or_equal = visit_greater_than = visit_less_than = visit_less_than_or_equal = _mention
+    visit_starts_with = visit_not_starts_with = _mention
     visit_is_null = visit_not_null = _null
     visit_is_nan = visit_not_nan = _nan
 
@@ -104,7 +106,7 @@ class RowFilter:
     def null_guarded(self) -> tuple[str, ...]:
         """Columns (dotted paths) that must not be NULL for a row to match (see the module docstring)."""
         terms = self._terms()
-        return tuple(sorted(self.schema.find_column_name(i) for i in terms.compared - terms.null_checked))
+        return tuple(sorted(self.schema.find_column_name(i) for i in terms.seen - terms.null_checked))
 
     @property
     def nan_guarded(self) -> tuple[str, ...]:
@@ -112,22 +114,25 @@ class RowFilter:
         terms = self._terms()
         floats = {
             i
-            for i in terms.compared - terms.nan_checked
+            for i in terms.seen - terms.nan_checked
             if isinstance(self.schema.find_field(i).field_type, pi.FloatType | pi.DoubleType)
         }
         return tuple(sorted(self.schema.find_column_name(i) for i in floats))
 
     def matches(self, rows: pa.Table) -> pa.ChunkedArray:
-        """Boolean per row: TRUE where the filter holds and no compared column is NULL (or NaN)."""
+        """Boolean per row: the rows pyiceberg's own delete with this filter would remove.
+
+        That delete keeps the rows for which `NOT expr OR <a compared column IS NULL> OR <a compared
+        float column IS NaN>` is TRUE (`_expression_to_complementary_pyarrow`); every other row goes."""
         if rows.num_rows == 0:
             return pa.chunked_array([], pa.bool_())
-        condition = expression_to_pyarrow(self.bound, self.schema)
+        keep = ~expression_to_pyarrow(self.bound, self.schema)
         for path in self.null_guarded:
-            condition = condition & pc.field(*path.split(".")).is_valid()
+            keep = keep | pc.field(*path.split(".")).is_null()
         for path in self.nan_guarded:
-            condition = condition & ~pc.is_nan(pc.field(*path.split(".")))
-        projected = ds.dataset(rows).to_table(columns={"__match": condition})
-        return pc.fill_null(projected.column("__match"), False)
+            keep = keep | pc.is_nan(pc.field(*path.split(".")))
+        projected = ds.dataset(rows).to_table(columns={"__keep": keep})
+        return pc.invert(pc.fill_null(projected.column("__keep"), False))
 
     def count_outside(self, rows: pa.Table) -> tuple[int, int | None]:
         """(rows for which the filter does not hold, index of the first such row)."""
@@ -155,13 +160,13 @@ def parse_row_filter(text: str, schema: Schema) -> RowFilter:
     except Exception as exc:  # ValueError (unknown column), TypeError (literal of another type)
         reason = " ".join(str(exc).split())
         raise RowFilterError(f"row filter {text!r} does not fit the table: {reason}") from None
-    from pyiceberg.expressions.visitors import extract_field_ids
-
-    for field_id in extract_field_ids(bound):
+    terms = _Terms()
+    visit(bound, terms)
+    for field_id in terms.seen - terms.null_checked:
         if isinstance(schema.find_field(field_id).field_type, pi.UUIDType):
             raise RowFilterError(
                 f"row filter {text!r} compares the uuid column '{schema.find_column_name(field_id)}', which "
-                "pyarrow cannot compare; filter on another column"
+                "pyarrow cannot compare (only `is null` / `is not null` work on it); filter on another column"
             )
     return RowFilter(text, unbound, bound, schema)
 

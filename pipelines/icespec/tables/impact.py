@@ -39,15 +39,24 @@ def row_count(table: Table) -> int:
     return sum(task.file.record_count for task in table.scan().plan_files())
 
 
-def referenced_by_layout(table: Table, live_path: str) -> str | None:
-    """What of the table's layout reads the column (a partition field, the sort order, the identifier)."""
+def referenced_by_layout(table: Table, live_path: str, spec=None) -> str | None:
+    """What reads the column besides its values: a partition field of any of the table's partition
+    specs (older ones stay in the metadata and are checked against every new schema), the sort order
+    or the identifier fields, live or in the template."""
     field = table.schema().find_field(live_path)
-    for partition_field in table.spec().fields:
-        if partition_field.source_id == field.field_id:
-            return f"the source of partition field {partition_field.name} ({partition_field.transform})"
-    if any(sort_field.source_id == field.field_id for sort_field in table.sort_order().fields):
+    for partition_spec in table.specs().values():
+        for partition_field in partition_spec.fields:
+            if partition_field.source_id == field.field_id:
+                current = "" if partition_spec.spec_id == table.spec().spec_id else "an older spec's "
+                return f"the source of {current}partition field {partition_field.name} ({partition_field.transform})"
+    name = live_path
+    if any(sort_field.source_id == field.field_id for sort_field in table.sort_order().fields) or (
+        spec is not None and any(s.column == name for s in spec.sort_order)
+    ):
         return "in the sort order"
-    if field.field_id in table.schema().identifier_field_ids:
+    if field.field_id in table.schema().identifier_field_ids or (
+        spec is not None and name in spec.identifier_fields
+    ):
         return "an identifier field"
     return None
 
@@ -106,7 +115,7 @@ def _impact(change: Change, plan: TablePlan, table: Table, rows: int) -> str | N
         refusal = incompatible_refusal(change)
         if refusal:
             return f"{refusal} (the table holds {rows} rows)"
-        used = referenced_by_layout(table, path)
+        used = referenced_by_layout(table, path, plan.spec)
         if used:
             return f"apply refuses it: '{change.path}' is {used}; add a new column instead (the table holds {rows} rows)"
         from icespec.tables.rewrite import assess, not_rewritable
@@ -124,12 +133,23 @@ def _impact(change: Change, plan: TablePlan, table: Table, rows: int) -> str | N
 
 
 def with_data_impact(plan: TablePlan, table: Table | None) -> TablePlan:
-    """The plan with `data_impact` on each change that touches existing rows."""
+    """The plan with `data_impact` on each change that touches existing rows (and on a retype that
+    apply refuses even on an empty table)."""
     if table is None or not plan.changes:
         return plan
     rows = row_count(table)
     if not rows:
-        return plan
+        live = live_paths(plan)
+        changes = []
+        for change in plan.changes:
+            used = (
+                referenced_by_layout(table, live.get(change.path, change.path), plan.spec)
+                if change.kind == "incompatible_type" and "." not in change.path
+                else None
+            )
+            note = f"apply refuses it: '{change.path}' is {used}; add a new column instead" if used else None
+            changes.append(replace(change, data_impact=note or change.data_impact))
+        return replace(plan, changes=tuple(changes))
     changes = tuple(
         replace(c, data_impact=_impact(c, plan, table, rows) or c.data_impact) for c in plan.changes
     )

@@ -107,8 +107,8 @@ def convert(array: pa.Array, target: pa.DataType) -> pa.Array:
     unchanged (a double losing digits as a float, 1e300 becoming inf) is lost, not converted, so
     the cast raises. Text is parsed, so '007' -> 7 is a conversion, not a loss."""
     converted = pc.cast(array, target, safe=True)
-    if _textual(array.type) or len(array) == 0:
-        return converted
+    if _textual(array.type) or _textual(target) or len(array) == 0:
+        return converted  # text is parsed or printed: '007' -> 7 and 10:30 -> '10:30:00' are conversions
     back = pc.cast(converted, array.type, safe=False)
     same = pc.equal(back, array)
     if pa.types.is_floating(array.type):
@@ -201,7 +201,7 @@ def rewrite_files(
     deletes: list[DataFile] = []
     written: list[DataFile] = []
     tasks = list(table.scan().plan_files()) if table.current_snapshot() else []
-    try:
+    try:  # nothing is staged until every file is written; any failure removes what was written
         for task in tasks:
             rows = ArrowScan(table.metadata, table.io, read_schema, AlwaysTrue()).to_table([task])
             arrays = []

@@ -24,15 +24,17 @@ not fit. Then each mode commits ONE snapshot:
 Concurrency has one retry owner. pyiceberg's commit loop retries a commit that lost a race, per
 the table's own `commit.retry.*` properties (Iceberg's defaults when unset), after checking with
 Iceberg's conflict validation that the plan still holds (`write.delete.isolation-level`,
-serializable by default: any file added meanwhile conflicts). Every commit also requires the
-schema its batch was conformed to. When the plan no longer holds (`ValidationException`: a file
-this write replaces was replaced, or rows were added that an upsert could match) or the schema
-changed under it (the commit fails its schema requirement), pyiceberg cannot re-base it and the
+serializable by default: any file added meanwhile conflicts). Every commit also requires that no
+column was added or retyped since its batch was conformed (Iceberg's last assigned field id).
+When the plan no longer holds (`ValidationException`: a file this write replaces was replaced, or
+rows were added that an upsert could match) or a column was added or retyped under it (the commit
+fails that requirement), pyiceberg cannot re-base it and the
 writer plans again from the refreshed table, re-conforming the batch to the new layout, up to
 `commit.retry.num-retries` times within `commit.retry.total-timeout-ms`. Any other
 `CommitFailedException` that reaches the writer means pyiceberg spent the table's retry budget; it
 is reported as such, never retried a second time. Data files written for an attempt that did not
-land are deleted.
+land are deleted (an append's own files are written by pyiceberg's `Transaction.append`: the rare
+failed append leaves them for orphan-file removal).
 
 Data files of the non-append modes are written with pyiceberg's `_dataframe_to_data_files`: no
 public pyiceberg API writes data files without committing them, and committing them ourselves is
@@ -59,7 +61,7 @@ from pyiceberg.exceptions import CommitFailedException, ValidationException
 from pyiceberg.expressions import AlwaysTrue, And, GreaterThanOrEqual, LessThanOrEqual
 from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
 from pyiceberg.table import TableProperties
-from pyiceberg.table.update import AssertCurrentSchemaId
+from pyiceberg.table.update import AssertLastAssignedFieldId
 from pyiceberg.utils.properties import property_as_int
 
 from icespec.spec import TableSpec
@@ -349,21 +351,24 @@ class _FileWriter:
 
 
 # -- committing -----------------------------------------------------------------------------------
-def _require_schema(tx: Transaction, schema_id: int) -> None:
-    """The commit lands only on the schema the batch was conformed to.
+def _require_fields(tx: Transaction, last_column_id: int) -> None:
+    """The commit lands only while the table has no column newer than the batch.
 
     pyiceberg re-bases a snapshot over any concurrent commit, schema changes included, and no public
-    API lets a write assert its schema. Without this requirement a batch written under the old
-    schema could land after an incompatible change (`--rewrite-incompatible`, or another engine
-    adding a required column) and leave files that no longer fit; with it, that commit fails
-    (`CommitFailedException`) and the writer plans again on the new schema."""
-    tx._apply((), (AssertCurrentSchemaId(current_schema_id=schema_id),))
+    API lets a write assert the schema it was planned on. Without this requirement a batch written
+    before a column was added or retyped (`--rewrite-incompatible` drops and re-adds it under a new
+    field id; another engine may add a required column) could land after it, leaving files that
+    hold the old field and lack the new one. Iceberg's `assert-last-assigned-field-id` fails such a
+    commit (`CommitFailedException`) and the writer plans again on the new schema. Changes that
+    assign no field id (a doc, a rename, a promotion, a dropped column) still re-base as before:
+    files written under them stay readable by field id."""
+    tx._apply((), (AssertLastAssignedFieldId(last_assigned_field_id=last_column_id),))
 
 
-def _commit(table: Table, plan: _Plan, summary: dict[str, str], schema_id: int) -> Table:
+def _commit(table: Table, plan: _Plan, summary: dict[str, str], last_column_id: int) -> Table:
     """One overwrite snapshot (files removed and added); returns the table as the commit left it."""
     tx = table.transaction()
-    _require_schema(tx, schema_id)
+    _require_fields(tx, last_column_id)
     with tx.update_snapshot(snapshot_properties=summary).overwrite() as snapshot:
         for data_file in plan.deletes:
             snapshot.delete_data_file(data_file)
@@ -372,9 +377,9 @@ def _commit(table: Table, plan: _Plan, summary: dict[str, str], schema_id: int) 
     return tx.commit_transaction()
 
 
-def _append(table: Table, batch: pa.Table, summary: dict[str, str], schema_id: int) -> Table:
+def _append(table: Table, batch: pa.Table, summary: dict[str, str], last_column_id: int) -> Table:
     tx = table.transaction()
-    _require_schema(tx, schema_id)
+    _require_fields(tx, last_column_id)
     tx.append(batch, snapshot_properties=summary)
     return tx.commit_transaction()
 
@@ -423,8 +428,9 @@ def _check_batch(
     return sort_rows(batch, spec)
 
 
-def _layout(table: Table) -> tuple[int, int]:
-    return table.metadata.current_schema_id, table.metadata.default_spec_id
+def _layout(table: Table) -> tuple[int, int, int]:
+    """What a batch is conformed and written to: schema, partition spec, and the newest field id."""
+    return table.metadata.current_schema_id, table.metadata.default_spec_id, table.metadata.last_column_id
 
 
 def write_table(
@@ -484,9 +490,9 @@ def write_table(
                 return WriteResult(spec.full_name, mode, None, 0, replans=replans, where=where)
             try:
                 committed = (
-                    _append(table, batch, summary, layout[0])
+                    _append(table, batch, summary, layout[2])
                     if mode == "append"
-                    else _commit(table, plan, summary, layout[0])
+                    else _commit(table, plan, summary, layout[2])
                 )
             except (ValidationException, CommitFailedException) as exc:
                 delete_written(table, plan.adds)
