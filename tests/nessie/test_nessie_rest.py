@@ -60,6 +60,17 @@ def _file_path(uri: str) -> Path:
     return Path(url2pathname(urlparse(uri).path))
 
 
+def _items_table(server: IcebergRestServer, namespace: str):
+    """(settings, catalog, spec, table): the items table applied on the stand-in, holding keys 1 and 2."""
+    settings = Settings.from_env(nessie_env(server))
+    catalog = open_catalog(settings)
+    spec = _items_spec(namespace)
+    apply_specs([spec], catalog)
+    table = catalog.load_table(spec.identifier)
+    write_table(table, spec, _items([1, 2], "old"), "append")
+    return settings, catalog, spec, table
+
+
 def _items(ids: list[int], label: str) -> pa.Table:
     import datetime as dt
 
@@ -321,12 +332,7 @@ def test_an_upsert_whose_plan_went_stale_is_planned_again_and_duplicates_no_key(
     (7 is new: insert) and its commit. pyiceberg's retry validates the plan (serializable isolation:
     a file added meanwhile conflicts) and raises ValidationException; the writer plans again, finds 7
     and replaces it, so the key is never duplicated."""
-    settings = Settings.from_env(nessie_env(nessie_server))
-    catalog = open_catalog(settings)
-    spec = _items_spec(namespace)
-    apply_specs([spec], catalog)
-    table = catalog.load_table(spec.identifier)
-    write_table(table, spec, _items([1, 2], "old"), "append")
+    settings, _, spec, table = _items_table(nessie_server, namespace)
 
     def another_writer_inserts_the_same_key(branch_catalog) -> None:
         branch_catalog.load_table(spec.identifier).append(_items([7], "theirs").cast(arrow_schema(spec)))
@@ -347,12 +353,7 @@ def test_a_replan_after_the_table_evolved_writes_the_batch_in_the_new_layout(
 ):
     """While an upsert is in flight, `apply` adds a partition field and another writer appends: the
     upsert's plan is stale, and its next plan writes the files under the table's new partition spec."""
-    settings = Settings.from_env(nessie_env(nessie_server))
-    catalog = open_catalog(settings)
-    spec = _items_spec(namespace)
-    apply_specs([spec], catalog)
-    table = catalog.load_table(spec.identifier)
-    write_table(table, spec, _items([1, 2], "old"), "append")
+    settings, _, spec, table = _items_table(nessie_server, namespace)
     evolved = parse_spec(
         f"name: items\nnamespace: {namespace}\n"
         + ITEMS.replace(

@@ -75,6 +75,22 @@ def snapshot_for_input(context: InputContext) -> tuple[int | None, bool]:
     return (_snapshot_metadata(found[0].asset_materialization.metadata) if found else None), False
 
 
+def write_metadata(result: Any, table: dict[str, Any]) -> dict[str, Any]:
+    """Dagster metadata of one write: its counters, the backend's facts (snapshot_id, or BigQuery's
+    job_id) and the table's location and row count (the committed snapshot's, where the write knows)."""
+    rows = getattr(result, "total_rows", None)
+    return {
+        "write_mode": result.mode,
+        "rows_written": result.rows_written,
+        "rows_updated": result.rows_updated,
+        "rows_inserted": result.rows_inserted,
+        "rows_replaced": result.rows_deleted,
+        **result.metadata(),
+        "table_location": table["table_location"],
+        "dagster/row_count": table["row_count"] if rows is None else rows,
+    }
+
+
 class IcebergIOManager(ConfigurableIOManager):
     lakehouse: ResourceDependency[LakehouseResource]
     registry_key: str
@@ -97,19 +113,7 @@ class IcebergIOManager(ConfigurableIOManager):
         if day is not None:
             mode, where = "overwrite", day.where(spec)
         result = lakehouse.write(spec, obj, mode, where=where, allow_empty=spec.allow_empty)
-        table = lakehouse.table_metadata(spec)
-        context.add_output_metadata(
-            {
-                "write_mode": result.mode,
-                "rows_written": result.rows_written,
-                "rows_updated": result.rows_updated,
-                "rows_inserted": result.rows_inserted,
-                "rows_replaced": result.rows_deleted,
-                **result.metadata(),
-                "table_location": table["table_location"],
-                "dagster/row_count": table["row_count"],
-            }
-        )
+        context.add_output_metadata(write_metadata(result, lakehouse.table_metadata(spec)))
 
     def load_input(self, context: InputContext) -> pa.Table:
         spec = self.spec_for(context.asset_key)

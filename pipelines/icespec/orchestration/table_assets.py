@@ -31,7 +31,7 @@ from dagster import (
 )
 
 from icespec.catalogs import Settings
-from icespec.orchestration.io_manager import WRITE_MODE_METADATA, day_range
+from icespec.orchestration.io_manager import WRITE_MODE_METADATA, day_range, write_metadata
 from icespec.orchestration.quality_checks import Clock, evaluate_quality_checks, quality_check_specs
 from icespec.orchestration.resources import LakehouseResource
 from icespec.quality import CheckSuite
@@ -123,20 +123,8 @@ def table_asset(
             result = backend.write(spec, batch, write_mode, where=where, allow_empty=spec.allow_empty)
         except WriteError as exc:
             raise Failure(description=str(exc)) from exc
-        table = backend.table_metadata(spec)
-        snapshot_id = _snapshot_of(result)
-        yield MaterializeResult(
-            metadata={
-                "write_mode": result.mode,
-                "rows_written": result.rows_written,
-                "rows_updated": result.rows_updated,
-                "rows_inserted": result.rows_inserted,
-                "rows_replaced": result.rows_deleted,
-                **result.metadata(),  # snapshot_id (what downstream reads) or BigQuery's job_id
-                "table_location": table["table_location"],
-                "dagster/row_count": table["row_count"] if result.total_rows is None else result.total_rows,
-            }
-        )
+        snapshot_id = _snapshot_of(result)  # what the checks scan and downstream reads
+        yield MaterializeResult(metadata=write_metadata(result, backend.table_metadata(spec)))
         yield from evaluate_quality_checks(
             key,
             spec,
