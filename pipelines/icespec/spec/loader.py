@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -46,6 +47,9 @@ TIME_TRANSFORMS = ("year", "month", "day", "hour")
 NUMERIC_TYPES = ("int", "long", "float", "double", "decimal")
 TEMPORAL_TYPES = ("date", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
+MAX_FIELDS_DEPTH = 4  # levels of `fields:` (a column and 4 struct levels): what Terraform's table_spec reads
+MAX_DURATION_DAYS = 36_500  # freshness durations up to 100 years
+MAX_TRANSFORM_WIDTH = 2**31 - 1  # bucket[N] and truncate[W] are 32-bit ints in Iceberg
 
 
 @cache
@@ -307,6 +311,14 @@ class _TemplateReader:
                 return None
             if not isinstance(raw_fields, list):
                 return None
+            depth = sum(1 for part in path if part == "fields") + 1
+            if depth > MAX_FIELDS_DEPTH:
+                self.error(
+                    (*path, "fields"),
+                    f"column '{name}' nests 'fields' {depth} levels deep; templates allow {MAX_FIELDS_DEPTH} "
+                    "(what Terraform's table_spec module reads): flatten it or use a struct<...> type",
+                )
+                return None
             children = self.columns(raw_fields, (*path, "fields"), access)
             if children is None:
                 return None
@@ -370,6 +382,10 @@ class _TemplateReader:
                     f"not {iceberg_type}",
                 )
         low, high = checks.get("min"), checks.get("max")
+        for key, value in (("min", low), ("max", high)):
+            if isinstance(value, float) and not math.isfinite(value):
+                self.error((*path, key), f"column '{name}': {key} must be a finite number, not {value}")
+                low, high = None, None
         if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
             self.error((*path, "min"), f"column '{name}': min {low} is greater than max {high}")
         for key in ("regex", "max_length"):
@@ -449,6 +465,17 @@ class _TemplateReader:
             result.append(dotted)
         return result
 
+    def transform_width_ok(self, transform: str, path: PathKey) -> bool:
+        """bucket[N] / truncate[W]: N and W are 32-bit ints in Iceberg (and 0 buckets mean nothing)."""
+        width = re.fullmatch(r"(bucket|truncate)\[(\d+)\]", transform)
+        if width and not 1 <= int(width.group(2)) <= MAX_TRANSFORM_WIDTH:
+            self.error(
+                (*path, "transform"),
+                f"transform '{transform}': {width.group(1)} takes 1 to {MAX_TRANSFORM_WIDTH}, not {width.group(2)}",
+            )
+            return False
+        return True
+
     def transform_fits(self, transform: str, t: PrimitiveType) -> bool:
         """Iceberg's own rules (pyiceberg's can_transform); malformed transforms were reported already."""
         from pyiceberg.transforms import parse_transform
@@ -470,7 +497,7 @@ class _TemplateReader:
             if not isinstance(transform, str):
                 continue
             t = self.reference(columns, dotted, (*path, "column"), "partition")
-            if t is None:
+            if t is None or not self.transform_width_ok(transform, path):
                 continue
             if not self.transform_fits(transform, t):
                 self.error(
@@ -520,7 +547,7 @@ class _TemplateReader:
                 continue
             null_order = item.get("null_order", "nulls_first" if direction == "asc" else "nulls_last")
             t = self.reference(columns, dotted, (*path, "column"), "sort")
-            if t is None:
+            if t is None or not self.transform_width_ok(transform, path):
                 continue
             if not self.transform_fits(transform, t):
                 self.error(
@@ -587,6 +614,16 @@ class _TemplateReader:
         durations_valid = (
             isinstance(warn, str) and isinstance(fail, str) and valid.match(warn) and valid.match(fail)
         )
+        for key, value in (("warn_after", warn), ("fail_after", fail)):
+            if (
+                isinstance(value, str)
+                and valid.match(value)
+                and _duration_seconds(value) > MAX_DURATION_DAYS * 86400
+            ):
+                self.error(
+                    ("freshness", key), f"freshness {key} {value} is longer than {MAX_DURATION_DAYS} days"
+                )
+                durations_valid = False
         if durations_valid and _duration_seconds(warn) >= _duration_seconds(fail):
             self.error(
                 ("freshness", "warn_after"),

@@ -13,6 +13,10 @@ from icespec.spec.errors import Diagnostic
 PathKey = tuple[str | int, ...]
 # libyaml's parser when present (several times faster); both keep line/column marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Documented limits, so a hostile file fails in bounded time and memory: YAML aliases can make a
+# 2 KB file expand to billions of values (the "billion laughs"), and deep nesting exhausts the stack.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -48,11 +52,29 @@ class _DuplicateKey(Exception):
         self.key, self.node, self.first = key, node, first
 
 
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        self.node, self.message = node, message
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.values = 0
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(node: yaml.Node, path: PathKey, doc: SourceDocument, constructor: yaml.SafeLoader) -> Any:
+def _convert(
+    node: yaml.Node, path: PathKey, doc: SourceDocument, constructor: yaml.SafeLoader, budget: _Budget
+) -> Any:
+    budget.values += 1
+    if budget.values > MAX_VALUES:
+        raise _TooLarge(node, f"the template expands to more than {MAX_VALUES:,} values (YAML aliases that repeat "
+                              "each other?): write the values out")  # fmt: skip
+    if len(path) > MAX_DEPTH:
+        raise _TooLarge(node, f"the template nests values more than {MAX_DEPTH} levels deep: flatten it")
     doc.value_positions[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
         explicit: dict[str, tuple[int, int]] = {}
@@ -68,11 +90,28 @@ def _convert(node: yaml.Node, path: PathKey, doc: SourceDocument, constructor: y
         for key_node, value_node in node.value:
             key = str(constructor.construct_object(key_node, deep=True))
             doc.key_positions[(*path, key)] = _mark(key_node)
-            result[key] = _convert(value_node, (*path, key), doc, constructor)
+            result[key] = _convert(value_node, (*path, key), doc, constructor, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, index), doc, constructor) for index, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, index), doc, constructor, budget) for index, item in enumerate(node.value)
+        ]
     return constructor.construct_object(node, deep=True)
+
+
+def _explicit_tag(text: str) -> tuple[int, int, str] | None:
+    """The first explicit YAML tag (`!!float x`, `!custom`), if any: a tag makes PyYAML build values a
+    template has no use for, and some of them fail outside YAML's own error types."""
+    if "!" not in text:
+        return None
+    try:
+        for token in yaml.scan(text, Loader=_LOADER):
+            if isinstance(token, yaml.TagToken):
+                handle, suffix = token.value
+                return token.start_mark.line + 1, token.start_mark.column + 1, f"{handle or ''}{suffix}"
+    except yaml.YAMLError:
+        return None  # a syntax error: the composer reports it with its position
+    return None
 
 
 def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument | None, list[Diagnostic]]:
@@ -88,6 +127,10 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
     except OSError as exc:
         return None, [Diagnostic(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}")]
     doc = SourceDocument(path=path, data=None)
+    tag = _explicit_tag(text)
+    if tag is not None:
+        return None, [Diagnostic(str(path), tag[0], tag[1],
+                                 f"YAML tag {tag[2]!r}: templates take plain values; remove the tag")]  # fmt: skip
     try:
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
@@ -137,7 +180,7 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
         ]
     constructor = yaml.SafeLoader("")
     try:
-        doc.data = _convert(root, (), doc, constructor)
+        doc.data = _convert(root, (), doc, constructor, _Budget())
     except _DuplicateKey as dup:
         line, column = _mark(dup.node)
         return None, [
@@ -148,6 +191,9 @@ def read_document(path: Path, text: str | None = None) -> tuple[SourceDocument |
                 f"duplicate key '{dup.key}' (first at line {dup.first[0]}): keep one",
             )
         ]
+    except _TooLarge as large:
+        line, column = _mark(large.node)
+        return None, [Diagnostic(str(path), line, column, large.message)]
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -30,6 +30,8 @@ PRIMITIVES = (
 PARAMETERIZED = ("decimal", "fixed")
 NESTED = ("struct", "list", "map")
 MAX_DECIMAL_PRECISION = 38
+MAX_TYPE_DEPTH = 32  # list/map/struct levels in one type string (a documented limit)
+MAX_INT = 2**31 - 1  # Iceberg stores fixed lengths (and transform widths) as 32-bit ints
 
 # Names people bring from SQL, Spark or Arrow, mapped to the Iceberg spelling we accept.
 FOREIGN_TYPE_NAMES = {
@@ -137,6 +139,7 @@ def suggest_type(word: str) -> str | None:
 class _Parser:
     def __init__(self, text: str):
         self.text = text
+        self.depth = 0  # nesting of the type being read (bounded: deep input must not exhaust the stack)
         self.tokens: list[tuple[str, str, int]] = []
         pos = 0
         while pos < len(text):
@@ -185,6 +188,18 @@ class _Parser:
         return result
 
     def type(self) -> IcebergType:
+        self.depth += 1
+        try:
+            if self.depth > MAX_TYPE_DEPTH:
+                _, _, offset = self.peek() or ("", "", len(self.text))
+                raise TypeSyntaxError(
+                    f"type {self.text[:40]!r}... nests more than {MAX_TYPE_DEPTH} levels: flatten it", offset
+                )
+            return self._type()
+        finally:
+            self.depth -= 1
+
+    def _type(self) -> IcebergType:
         kind, word, offset = self.take()
         if kind != "word":
             raise TypeSyntaxError(f"expected a type name but found {word!r} in {self.text!r}", offset)
@@ -212,6 +227,8 @@ class _Parser:
             self.take("]")
             if length < 1:
                 raise TypeSyntaxError("fixed length must be at least 1", offset)
+            if length > MAX_INT:
+                raise TypeSyntaxError(f"fixed length {length} is too large: use at most {MAX_INT}", offset)
             return PrimitiveType("fixed", length=length)
         if word == "list":
             self.take("<")
