@@ -24,11 +24,58 @@ class UsageError(Exception):
     """Bad input on the command line or in settings: printed as one clear line, exit 1."""
 
 
+class _PipeSafeOutput:
+    """stdout that keeps working when its reader goes away (`icespec drift --json | head`): the rest of
+    the output is dropped, and the command still finishes and returns its own exit code."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.broken = True
+        try:  # point the real descriptor at /dev/null, so the interpreter's last flush stays quiet
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing to do
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("icespec")
+    except PackageNotFoundError:  # running from a checkout without installing
+        from icespec import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="icespec",
         description="Declarative Apache Iceberg tables from one YAML file per table.",
     )
+    parser.add_argument("--version", action="version", version=f"icespec {_version()}")
     parser.add_argument(
         "--templates",
         default=os.environ.get("ICESPEC_TEMPLATES", "table-templates"),
@@ -43,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    output, sys.stdout = sys.stdout, _PipeSafeOutput(sys.stdout)
     try:
         return int(args.handler(args) or 0)
     except SpecError as exc:
@@ -54,15 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # output piped into `head` and closed early
-        sys.stderr.close()
-        return 0
     except Exception as exc:  # a clear line instead of a traceback; ICESPEC_DEBUG=1 shows it
         if os.environ.get("ICESPEC_DEBUG"):
             raise
         print(f"icespec: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("(set ICESPEC_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout = output
 
 
 if __name__ == "__main__":  # pragma: no cover
