@@ -33,9 +33,24 @@ def _templates(folder: Path) -> list[Path]:
 CASES = [(group, path) for group, folder in TEMPLATE_DIRS.items() for path in _templates(folder)]
 
 
+def _decode(work: Path, templates: Path) -> dict[str, dict]:
+    """`tables` output of table_spec, applied without providers on the folder `templates`."""
+    root = work / "root"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        f'module "table_spec" {{\n  source        = "{TERRAFORM_DIR / "modules" / "table_spec"}"\n'
+        f'  templates_dir = "{templates}"\n}}\n'
+        'output "tables" {\n  value = module.table_spec.tables\n}\n'
+    )
+    terraform = Terraform(root, work / "scratch")
+    terraform.init(with_providers=False)
+    terraform.run("apply", "-auto-approve", "-input=false")
+    return terraform.outputs()["tables"]
+
+
 @pytest.fixture(scope="module")
 def terraform_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """`tables` output of table_spec, applied without providers on a copy of each template folder."""
+    """`tables` output of table_spec on a copy of each template folder."""
     decoded: dict[str, dict] = {}
     for group, folder in TEMPLATE_DIRS.items():
         if not _templates(folder):
@@ -43,18 +58,25 @@ def terraform_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict
         work = tmp_path_factory.mktemp(f"parity-{group}")
         templates = work / "templates"
         shutil.copytree(folder, templates)
-        root = work / "root"
-        root.mkdir()
-        (root / "main.tf").write_text(
-            f'module "table_spec" {{\n  source        = "{TERRAFORM_DIR / "modules" / "table_spec"}"\n'
-            f'  templates_dir = "{templates}"\n}}\n'
-            'output "tables" {\n  value = module.table_spec.tables\n}\n'
-        )
-        terraform = Terraform(root, work / "scratch")
-        terraform.init(with_providers=False)
-        terraform.run("apply", "-auto-approve", "-input=false")
-        decoded[group] = terraform.outputs()["tables"]
+        decoded[group] = _decode(work, templates)
     return decoded
+
+
+def test_terraform_and_python_read_the_same_subfolders(tmp_path: Path) -> None:
+    """One folder per namespace, and a _drafts/ folder neither reads."""
+    from icespec.spec import validate_paths
+
+    templates = tmp_path / "templates"
+    for path in _templates(TEMPLATE_DIRS["examples"]):
+        folder = templates / load_spec(path).namespace
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder)
+    (templates / "_drafts").mkdir()
+    (templates / "_drafts" / "draft.yaml").write_text("not: a template\n")
+    specs, problems = validate_paths([templates])
+    assert problems == [] and len(specs) == len(_templates(TEMPLATE_DIRS["examples"]))
+    decoded = _decode(tmp_path, templates)
+    assert decoded == {s.name: json.loads(json.dumps(s.to_dict())) for s in specs}
 
 
 def test_examples_exist() -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKENDS",
     "PYICEBERG_BACKENDS",
+    "CatalogMissing",
     "Settings",
     "SettingsError",
     "catalog_properties",
@@ -69,12 +70,30 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
     )
 
 
-def open_catalog(settings: Settings | None = None) -> Catalog:
-    """Open the configured catalog; the local backend creates its folder and SQLite database."""
+class CatalogMissing(LookupError):
+    """A read-only command found no local catalog yet: every table is still to be created."""
+
+
+def local_catalog_file(settings: Settings) -> Path | None:
+    """The SQLite file of the local catalog (None for other databases and backends)."""
+    uri = settings.catalog_uri or ""
+    if settings.backend != "local" or not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+        return None
+    return Path(uri.removeprefix("sqlite:///"))
+
+
+def open_catalog(settings: Settings | None = None, *, create: bool = True) -> Catalog:
+    """Open the configured catalog. The local backend creates its folder and SQLite database, unless
+    `create` is False (read-only commands: plan, drift, check): then a missing database raises
+    CatalogMissing and nothing is written to disk."""
     from pyiceberg.catalog import load_catalog
 
     settings = settings or Settings.from_env()
     if settings.backend == "local":
+        database = local_catalog_file(settings)
+        if not create and database is not None and not database.exists():
+            raise CatalogMissing(f"no catalog at {database} yet (run `icespec apply`)")
+    if settings.backend == "local" and create:
         settings.lakehouse_dir.mkdir(parents=True, exist_ok=True)
         if settings.warehouse and settings.warehouse.startswith("file://"):
             Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)

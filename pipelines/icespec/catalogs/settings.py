@@ -14,6 +14,13 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
 
+def _project_base() -> Path:
+    """The project root (found like git finds its repository), or the current folder outside one."""
+    from icespec.spec.project import find_root
+
+    return find_root() or Path.cwd()
+
+
 class SettingsError(ValueError):
     """One or more ICESPEC_* variables are missing or wrong; the message names each of them."""
 
@@ -25,7 +32,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     backend: str = "local"
-    lakehouse_dir: Path = field(default_factory=lambda: Path.cwd() / ".lakehouse")
+    lakehouse_dir: Path = field(default_factory=lambda: _project_base() / ".lakehouse")
     catalog_name: str = "icespec"
     catalog_uri: str | None = None  # local: SQLAlchemy URL of the catalog database
     catalog_schema_version: str | None = None  # local: SQL catalog tables v0 or v1 (None: as found)
@@ -78,7 +85,7 @@ class Settings:
         if backend not in BACKENDS:
             problems.append(f"ICESPEC_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
         lakehouse_dir = (
-            Path(get("ICESPEC_LAKEHOUSE_DIR") or Path.cwd() / ".lakehouse").expanduser().absolute()
+            Path(get("ICESPEC_LAKEHOUSE_DIR") or _project_base() / ".lakehouse").expanduser().absolute()
         )
         catalog_uri = get("ICESPEC_CATALOG_URI")
         schema_version = get("ICESPEC_CATALOG_SCHEMA_VERSION")

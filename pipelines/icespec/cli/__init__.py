@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from icespec.spec import SpecError
 
@@ -59,6 +60,14 @@ class _PipeSafeOutput:
         return getattr(self._stream, name)
 
 
+def _reads_the_templates_folder(args: argparse.Namespace) -> bool:
+    """`config` reads no template; `validate PATH...` and `inspect FILE` read only what they are given."""
+    if args.command == "config" or getattr(args, "paths", None):
+        return False
+    reference = getattr(args, "template", None)
+    return not (reference and Path(reference).is_file())
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -78,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"icespec {_version()}")
     parser.add_argument(
         "--templates",
-        default=os.environ.get("ICESPEC_TEMPLATES", "table-templates"),
-        help="folder of table templates (default: $ICESPEC_TEMPLATES or ./table-templates)",
+        default=None,
+        help="folder of table templates (default: $ICESPEC_TEMPLATES, else table-templates/ of the project: "
+        "the nearest folder upwards holding table-templates/ or a pyproject.toml with [tool.icespec])",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
@@ -88,11 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from icespec.spec.project import ProjectError, find_project, require_templates
+
     parser = build_parser()
     args = parser.parse_args(argv)
     output, sys.stdout = sys.stdout, _PipeSafeOutput(sys.stdout)
     try:
+        project = find_project(args.templates)
+        args.project = project
+        args.templates = str(project.templates)
+        if _reads_the_templates_folder(args):
+            require_templates(project)
         return int(args.handler(args) or 0)
+    except ProjectError as exc:
+        print(f"icespec: error: {exc}", file=sys.stderr)
+        return 1
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         print(f"{len(exc.diagnostics)} problem(s) found; nothing was changed.", file=sys.stderr)

@@ -65,7 +65,7 @@ def _detect(specs: list[TableSpec], concurrency: int):
 
     try:
         settings = Settings.from_env()
-        lakehouse = open_lakehouse(settings)
+        lakehouse = open_lakehouse(settings, read_only=True)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
     return settings, detect_drift(specs, planner=lakehouse.plan, concurrency=concurrency)

@@ -128,18 +128,11 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UsageError("--snapshot-id needs exactly one table")
     now = _parse_now(args.now)
     settings = _settings()
-    catalog = None
-    if settings.backend == "local":
-        from icespec.catalogs import open_catalog
-
-        catalog = open_catalog(settings)
     extras = args.soda_checks or default_extras_dir()
     results = []
     for spec in specs:
         try:
-            result = scan_table(
-                spec, settings, catalog=catalog, snapshot_id=args.snapshot_id, extras_dir=extras, now=now
-            )
+            result = scan_table(spec, settings, snapshot_id=args.snapshot_id, extras_dir=extras, now=now)
         except QualityConfigError as exc:
             raise UsageError(str(exc)) from None
         results.append(result)

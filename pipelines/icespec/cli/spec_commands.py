@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from icespec.cli import UsageError
 from icespec.spec import SpecError, TableSpec, load_spec, validate_paths
 
 
@@ -39,15 +40,19 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def template_path(reference: str, templates: str) -> Path:
-    """A template given as a path, or as a table name looked up in the templates folder."""
+    """A template given as a path, or as a table name (`name` or `namespace.name`) looked up in the
+    templates folder and its subfolders."""
     path = Path(reference)
     if path.is_file():
-        return path
-    for suffix in (".yaml", ".yml"):
-        candidate = Path(templates) / f"{reference}{suffix}"
-        if candidate.is_file():
+        return path.absolute()
+    from icespec.spec import discover_templates
+
+    found, _ = discover_templates([templates])
+    name = reference.rsplit(".", 1)[-1]
+    for candidate in found:
+        if candidate.stem == name:
             return candidate
-    return path  # load_spec reports the missing file in the common format
+    raise UsageError(f"no template named {reference!r} in {templates} (or its subfolders): check the name")
 
 
 def run_inspect(args: argparse.Namespace) -> int:

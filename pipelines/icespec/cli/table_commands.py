@@ -74,13 +74,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     write.set_defaults(handler=run_write)
 
 
-def _lakehouse():
+def _lakehouse(read_only: bool = False):
     """The configured backend (pyiceberg catalog or BigQuery), settings errors as usage errors."""
     from icespec.catalogs import SettingsError
     from icespec.tables.backend import open_lakehouse
 
     try:
-        return open_lakehouse()
+        return open_lakehouse(read_only=read_only)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
 
@@ -144,7 +144,7 @@ def _governance_errors() -> tuple[type[Exception], ...]:
 
 def run_plan(args: argparse.Namespace) -> int:
     specs = select_tables(load_specs([args.templates]), args.tables)
-    lakehouse = _lakehouse()
+    lakehouse = _lakehouse(read_only=True)
     try:
         plans = [lakehouse.plan(spec, data_impact=True) for spec in specs]
     except _governance_errors() as exc:

@@ -416,16 +416,19 @@ def scan_table(
     if settings.backend != "local":
         from icespec.tables.backend import open_lakehouse
 
-        lakehouse = open_lakehouse(settings)
+        lakehouse = open_lakehouse(settings, read_only=True)
         if not lakehouse.plan(spec).exists:
             return _error_result(suite, f"table {spec.full_name} does not exist: run `icespec apply` first")
         return scan_arrow(spec, lakehouse.read(spec, snapshot_id=snapshot_id), now=now, suite=suite)
     from pyiceberg.exceptions import NoSuchTableError
 
     if catalog is None:
-        from icespec.catalogs import open_catalog
+        from icespec.catalogs import CatalogMissing, open_catalog
 
-        catalog = open_catalog(settings)
+        try:
+            catalog = open_catalog(settings, create=False)  # a check only looks
+        except CatalogMissing:
+            return _error_result(suite, f"table {spec.full_name} does not exist: run `icespec apply` first")
     try:
         table = catalog.load_table(spec.identifier)
     except NoSuchTableError:

@@ -14,6 +14,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:  # about the file (or folder) as a whole: no line to point at
+            return f"{self.path}: error: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: error: {self.message}"
 
 

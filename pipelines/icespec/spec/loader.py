@@ -66,18 +66,27 @@ def is_template(path: Path) -> bool:
     return path.suffix in TEMPLATE_SUFFIXES and not path.name.startswith(("_", "."))
 
 
+def _hidden(relative: Path) -> bool:
+    """A folder (or file) whose name starts with `_` or `.` is not read (drafts, .git, ...)."""
+    return any(part.startswith(("_", ".")) for part in relative.parts)
+
+
 def discover_templates(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Expand files and folders into template files (sorted); a missing path is a diagnostic."""
+    """Expand files and folders (subfolders included: one per namespace is common) into template
+    files, as absolute paths in a stable order; a missing path is a diagnostic."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
     for raw in paths:
-        path = Path(raw)
+        path = Path(raw).absolute()
         if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.is_file() and is_template(p)))
+            nested = (p for p in path.rglob("*") if p.is_file() and is_template(p))
+            found.extend(sorted(p for p in nested if not _hidden(p.relative_to(path))))
         elif path.is_file():
             found.append(path)
         else:
-            problems.append(Diagnostic(str(path), 1, 1, "no such file or folder: check the path"))
+            problems.append(
+                Diagnostic(str(path), 0, 0, "no such file or folder: check the path (or --templates)")
+            )
     return found, problems
 
 
@@ -687,12 +696,26 @@ def validate_paths(paths: Iterable[str | Path]) -> tuple[list[TableSpec], list[D
     files, problems = discover_templates(paths)
     specs: list[TableSpec] = []
     by_identifier: dict[tuple[str, str], TableSpec] = {}
+    by_stem: dict[str, TableSpec] = {}
     for file in files:
         spec, file_problems = read_template(file)
         problems.extend(file_problems)
         if spec is None:
             continue
         other = by_identifier.get(spec.identifier)
+        same_file_name = by_stem.get(file.stem)
+        if other is None and same_file_name is not None:
+            # A file's name is its table's name, and Terraform's table_spec keys tables by it.
+            problems.append(
+                Diagnostic(
+                    str(file),
+                    0,
+                    0,
+                    f"another template is also named {file.name} ({same_file_name.source_path}): "
+                    "template file names are unique across subfolders; rename one (and its name:)",
+                )
+            )
+            continue
         if other is not None:
             problems.append(
                 Diagnostic(
@@ -705,6 +728,7 @@ def validate_paths(paths: Iterable[str | Path]) -> tuple[list[TableSpec], list[D
             )
             continue
         by_identifier[spec.identifier] = spec
+        by_stem[file.stem] = spec
         specs.append(spec)
     return specs, sorted(problems)
 

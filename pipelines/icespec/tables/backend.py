@@ -123,6 +123,7 @@ class IcebergLakehouse:
     _catalog: Catalog | None = field(default=None, repr=False)
     _opening: threading.Lock = field(default_factory=threading.Lock, repr=False)  # drift plans in threads
     governance: Governance | None = field(default=None, repr=False)
+    read_only: bool = False  # plan, drift, check: never create a catalog or a folder
 
     def __post_init__(self) -> None:
         if self.governance is None:
@@ -138,13 +139,18 @@ class IcebergLakehouse:
             if self._catalog is None:
                 from icespec.catalogs import open_catalog
 
-                self._catalog = open_catalog(self.settings)
+                self._catalog = open_catalog(self.settings, create=not self.read_only)
         return self._catalog
 
     def plan(self, spec: TableSpec, *, data_impact: bool = False) -> TablePlan:
-        from icespec.tables.plan import plan_table
+        from icespec.catalogs import CatalogMissing
+        from icespec.tables.plan import diff_table, plan_table
 
-        return plan_table(spec, self.catalog, self.governance, data_impact=data_impact)
+        try:
+            catalog = self.catalog
+        except CatalogMissing:  # a read-only look at a lakehouse not created yet: every table is new
+            return diff_table(spec, None)
+        return plan_table(spec, catalog, self.governance, data_impact=data_impact)
 
     def apply(
         self, specs: Sequence[TableSpec], *, allow_breaking: bool = False, rewrite_incompatible: bool = False
@@ -215,11 +221,15 @@ class IcebergLakehouse:
         }
 
 
-def open_lakehouse(settings: Settings | None = None, *, catalog: Catalog | None = None) -> Lakehouse:
-    """The backend `settings` selects (SettingsError naming what is missing, before any I/O)."""
+def open_lakehouse(
+    settings: Settings | None = None, *, catalog: Catalog | None = None, read_only: bool = False
+) -> Lakehouse:
+    """The backend `settings` selects (SettingsError naming what is missing, before any I/O).
+
+    `read_only`: for commands that only look (plan, drift, check): no catalog or folder is created."""
     settings = settings or Settings.from_env()
     if settings.backend in PYICEBERG_BACKENDS:
-        return IcebergLakehouse(settings, catalog)
+        return IcebergLakehouse(settings, catalog, read_only=read_only)
     if settings.backend == "gcp":
         from icespec.gcp.tables import BigQueryTables
 

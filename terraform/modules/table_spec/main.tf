@@ -5,11 +5,13 @@
 # column plus four levels of nesting); deeper templates fail a precondition in outputs.tf.
 
 locals {
+  # Subfolders too (one per namespace is common); a folder or file named _* or .* is not read. File
+  # names are unique across folders (icespec validate says so), so the key stays the file stem.
   template_files = sort([
-    for f in fileset(var.templates_dir, "*.{yaml,yml}") : f
-    if !startswith(f, "_") && !startswith(f, ".")
+    for f in fileset(var.templates_dir, "**/*.{yaml,yml}") : f
+    if !anytrue([for part in split("/", f) : startswith(part, "_") || startswith(part, ".")])
   ])
-  raw = { for f in local.template_files : trimsuffix(trimsuffix(f, ".yaml"), ".yml") => yamldecode(file("${var.templates_dir}/${f}")) }
+  raw = { for f in local.template_files : trimsuffix(trimsuffix(basename(f), ".yaml"), ".yml") => yamldecode(file("${var.templates_dir}/${f}")) }
 
   # Same list as icespec.spec.properties (a test keeps the JSON current).
   property_catalog  = jsondecode(file("${path.module}/property_aliases.json"))
