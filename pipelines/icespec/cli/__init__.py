@@ -62,7 +62,7 @@ class _PipeSafeOutput:
 
 def _reads_the_templates_folder(args: argparse.Namespace) -> bool:
     """`config` reads no template; `validate PATH...` and `inspect FILE` read only what they are given."""
-    if args.command == "config" or getattr(args, "paths", None):
+    if args.command in ("config", "schema") or getattr(args, "paths", None):
         return False
     reference = getattr(args, "template", None)
     return not (reference and Path(reference).is_file())

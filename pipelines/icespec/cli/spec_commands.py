@@ -1,4 +1,4 @@
-"""`icespec validate` and `icespec inspect`."""
+"""`icespec validate`, `icespec inspect` and `icespec schema`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inspect.add_argument("template", help="a template file, or a table name in the templates folder")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=run_inspect)
+
+    schema = subparsers.add_parser(
+        "schema",
+        help="print the templates' JSON Schema (for editors: icespec schema > table-templates/_schema.json)",
+    )
+    schema.set_defaults(handler=run_schema)
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from icespec.spec import template_schema
+
+    json.dump(template_schema(), sys.stdout, indent=2)
+    print()
+    return 0
 
 
 def run_validate(args: argparse.Namespace) -> int:
