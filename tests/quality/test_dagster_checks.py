@@ -63,7 +63,9 @@ def run_with(tmp_path_factory):
 def test_clean_data_passes_every_check_and_downstream_runs(run_with):
     result, evaluations, materialized = run_with(clean_probe_rows())
     assert result.success
-    assert len(evaluations) == 15 and all(e.passed for e in evaluations.values())
+    assert len(evaluations) == 16 and all(
+        e.passed for e in evaluations.values()
+    )  # 15 Soda + templates_are_valid
     assert AssetKey("downstream_report") in materialized
     rows = evaluations["soda_row_count"].metadata
     assert rows["metric/value"].value == 8

@@ -116,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         print(f"{len(exc.diagnostics)} problem(s) found; nothing was changed.", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
         return 1
     except UsageError as exc:
         print(f"icespec: error: {exc}", file=sys.stderr)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from icespec.cli import UsageError
-from icespec.cli.common import select_tables
-from icespec.spec import TableSpec, load_specs
+from icespec.cli.common import load_tables
+from icespec.spec import TableSpec
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -142,7 +142,7 @@ def _notify(report: Any, settings: Any, state_path: str | None) -> tuple[int, in
 def run_drift(args: argparse.Namespace) -> int:
     if args.state and not args.notify:
         raise UsageError("--state only makes sense with --notify")
-    specs = select_tables(load_specs([args.templates]), args.tables)
+    specs = load_tables(args.templates, args.tables, "drift")
     settings, report = _detect(specs, _concurrency(args.concurrency))
     sent = failed = 0
     if args.notify:

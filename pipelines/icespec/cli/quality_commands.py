@@ -12,8 +12,8 @@ import json
 import sys
 
 from icespec.cli import UsageError
-from icespec.cli.common import select_tables
-from icespec.spec import SpecError, load_specs
+from icespec.cli.common import load_tables
+from icespec.spec import SpecError
 
 EXIT_ERROR = 3
 ENGINES = ("duckdb", "athena", "trino", "bigquery")
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     checks.add_argument(
         "--soda-checks",
         default=None,
-        help="folder of extras (default: $ICESPEC_SODA_CHECKS or quality/soda_checks)",
+        help="folder of extras (default: $ICESPEC_SODA_CHECKS, else quality/soda_checks in the project root)",
     )
     checks.set_defaults(handler=run_checks)
 
@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--soda-checks",
         default=None,
-        help="folder of extras (default: $ICESPEC_SODA_CHECKS or quality/soda_checks)",
+        help="folder of extras (default: $ICESPEC_SODA_CHECKS, else quality/soda_checks in the project root)",
     )
     check.set_defaults(handler=run_check)
 
@@ -77,11 +77,11 @@ def run_checks(args: argparse.Namespace) -> int:
         soda_data_source,
     )
 
-    spec = select_tables(load_specs([args.templates]), [args.table])[0]
+    spec = load_tables(args.templates, [args.table], "checks")[0]
     settings = None if args.engine else _settings()
     dialect = DIALECTS[args.engine] if args.engine else dialect_for(settings)
     try:
-        suite = build_suite(spec, dialect, args.soda_checks or default_extras_dir())
+        suite = build_suite(spec, dialect, args.soda_checks or default_extras_dir(args.project.base))
         print(suite.to_sodacl(), end="")
         if args.config:
             if settings is None or DIALECT_BY_BACKEND[settings.backend] is not dialect:
@@ -115,6 +115,8 @@ def run_check(args: argparse.Namespace) -> int:
         message = str(exc)
         if isinstance(exc, SpecError):
             message += f"\n{len(exc.diagnostics)} problem(s) found; nothing was checked."
+            if exc.hint:
+                message += f"\nhint: {exc.hint}"
         print(f"icespec: error: {message}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -123,12 +125,12 @@ def _run_check(args: argparse.Namespace) -> int:
     from icespec.quality import QualityConfigError, default_extras_dir, scan_table
     from icespec.quality.report import format_result, worst_exit_code
 
-    specs = select_tables(load_specs([args.templates]), args.tables)
+    specs = load_tables(args.templates, args.tables, "check")
     if args.snapshot_id is not None and len(specs) != 1:
         raise UsageError("--snapshot-id needs exactly one table")
     now = _parse_now(args.now)
     settings = _settings()
-    extras = args.soda_checks or default_extras_dir()
+    extras = args.soda_checks or default_extras_dir(args.project.base)
     results = []
     for spec in specs:
         try:

@@ -8,17 +8,24 @@ import sys
 from pathlib import Path
 
 from icespec.cli import UsageError
-from icespec.spec import SpecError, TableSpec, load_spec, validate_paths
+from icespec.spec import Diagnostic, SpecError, TableSpec, load_spec, validate_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     validate = subparsers.add_parser(
         "validate",
         help="check templates (schema and Iceberg rules); exit 1 on any problem",
-        description="Check every template and report all problems as PATH:LINE:COL: error: MESSAGE.",
+        description="Check every template, and the hand-written SodaCL of each, and report all problems as "
+        "PATH:LINE:COL: error: MESSAGE.",
     )
     validate.add_argument(
         "paths", nargs="*", help="template files or folders (default: the templates folder)"
+    )
+    validate.add_argument(
+        "--soda-checks",
+        default=None,
+        help="folder of hand-written SodaCL to check too (default: $ICESPEC_SODA_CHECKS, else "
+        "quality/soda_checks in the project root)",
     )
     validate.set_defaults(handler=run_validate)
 
@@ -47,10 +54,36 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     specs, problems = validate_paths(args.paths or [args.templates])
+    extras_dir = args.soda_checks or None
+    problems += extras_diagnostics(specs, extras_dir, args.project.base)
     if problems:
         raise SpecError(problems)
     print(f"ok: {len(specs)} template(s) valid")
     return 0
+
+
+def extras_diagnostics(specs: list[TableSpec], extras_dir: str | None, base: Path) -> list[Diagnostic]:
+    """Problems in the hand-written SodaCL of valid templates: a file Soda could not read, or a check
+    naming a column the table does not have (which would fail the scan of every check of the table)."""
+    from icespec.quality import build_suite, default_extras_dir
+    from icespec.quality.sodacl import ExtrasFileError, extras_path, extras_problems
+
+    folder = extras_dir or default_extras_dir(base)
+    found: list[Diagnostic] = []
+    for spec in specs:
+        path = extras_path(spec, folder)
+        if path is None:
+            continue
+        try:
+            suite = build_suite(spec, extras_dir=path.parent.absolute())
+        except ExtrasFileError as exc:
+            found.append(exc.diagnostic())
+            continue
+        found += [
+            Diagnostic(file, line, 1 if line else 0, problem)
+            for file, line, problem in extras_problems(suite)
+        ]
+    return found
 
 
 def template_path(reference: str, templates: str) -> Path:

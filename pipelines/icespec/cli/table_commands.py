@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from icespec.cli import UsageError
-from icespec.cli.common import select_tables
-from icespec.spec import load_specs
+from icespec.cli.common import load_tables
 
 WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
 
@@ -143,7 +142,7 @@ def _governance_errors() -> tuple[type[Exception], ...]:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    specs = select_tables(load_specs([args.templates]), args.tables)
+    specs = load_tables(args.templates, args.tables, "plan")
     lakehouse = _lakehouse(read_only=True)
     try:
         plans = [lakehouse.plan(spec, data_impact=True) for spec in specs]
@@ -160,7 +159,7 @@ def run_plan(args: argparse.Namespace) -> int:
 def run_apply(args: argparse.Namespace) -> int:
     from icespec.tables.apply import ApplyError
 
-    specs = select_tables(load_specs([args.templates]), args.tables)
+    specs = load_tables(args.templates, args.tables, "apply")
     lakehouse = _lakehouse()
     try:
         results = lakehouse.apply(
@@ -192,7 +191,7 @@ def run_write(args: argparse.Namespace) -> int:
 
     if args.where is not None and args.mode != "overwrite":
         raise UsageError(f"--where replaces rows, so it needs --mode overwrite (not --mode {args.mode})")
-    specs = select_tables(load_specs([args.templates]), [args.table])
+    specs = load_tables(args.templates, [args.table], "write")
     spec = specs[0]
     lakehouse = _lakehouse()
     try:

@@ -20,11 +20,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
     DailyPartitionsDefinition,
     Definitions,
     MaterializeResult,
+    MetadataValue,
     ScheduleDefinition,
     asset,
     build_schedule_from_partitioned_job,
@@ -46,7 +50,7 @@ from icespec.orchestration.table_assets import (
 )
 from icespec.quality import build_suite, dialect_for
 from icespec.samples import day_partition_column, sample_batch
-from icespec.spec import TableSpec
+from icespec.spec import Diagnostic, TableSpec
 from icespec.tables.backend import open_lakehouse
 
 __all__ = [
@@ -70,13 +74,38 @@ def sample_source(spec: TableSpec, partition_key: str | None) -> object:
     return sample_batch(spec, partition_key)
 
 
-def _reconcile_asset(specs: Sequence[TableSpec]) -> AssetsDefinition:
+TEMPLATES_CHECK = "templates_are_valid"
+
+
+def _broken_templates_markdown(broken: Sequence[Diagnostic]) -> str:
+    return "\n".join(f"- `{problem}`" for problem in sorted(broken)) or "none"
+
+
+def _reconcile_asset(specs: Sequence[TableSpec], broken: Sequence[Diagnostic]) -> AssetsDefinition:
+    """The reconcile asset, with a check that fails (without blocking the valid tables) while any
+    template is broken: the UI shows each problem as PATH:LINE:COL, here and on the asset."""
+    broken_files = sorted({problem.path for problem in broken})
+    description = (
+        "Create and evolve every table to match its template (`icespec apply` on the configured "
+        "backend; breaking changes refused). Idempotent: run it at deploy."
+    )
+    if broken_files:
+        description += f" {len(broken_files)} broken template(s) are left out: see the metadata."
+
     @asset(
         key=RECONCILE_KEY,
-        description="Create and evolve every table to match its template (`icespec apply` on the "
-        "configured backend; breaking changes refused). Idempotent: run it at deploy.",
+        description=description,
         group_name="icespec",
         kinds={"iceberg"},
+        metadata={"broken_templates": MetadataValue.md(_broken_templates_markdown(broken))},
+        check_specs=[
+            AssetCheckSpec(
+                TEMPLATES_CHECK,
+                asset=RECONCILE_KEY,
+                description="Every template in the templates folder is valid (icespec validate); a "
+                "broken one is left out of every asset, schedule and sensor until it is fixed",
+            )
+        ],
     )
     def table_reconcile(context: AssetExecutionContext, lakehouse: LakehouseResource) -> MaterializeResult:
         results = lakehouse.lakehouse().apply(specs)
@@ -84,8 +113,25 @@ def _reconcile_asset(specs: Sequence[TableSpec]) -> AssetsDefinition:
             if result.action != "unchanged":
                 context.log.info(f"{result.spec.full_name}: {result.action}: "
                                  + "; ".join(c.message for c in result.changes))  # fmt: skip
+        for problem in sorted(broken):
+            context.log.error(f"broken template left out: {problem}")
         counts = {a: sum(1 for r in results if r.action == a) for a in ("created", "updated", "unchanged")}
-        return MaterializeResult(metadata={**counts, "tables": len(results)})
+        check = AssetCheckResult(
+            check_name=TEMPLATES_CHECK,
+            passed=not broken,
+            severity=AssetCheckSeverity.ERROR,
+            description=f"{len(broken_files)} broken template(s): {', '.join(broken_files)}"
+            if broken_files
+            else f"all {len(specs)} template(s) valid",
+            metadata={
+                "broken_templates": MetadataValue.md(_broken_templates_markdown(broken)),
+                "problems": len(broken),
+            },
+        )
+        return MaterializeResult(
+            metadata={**counts, "tables": len(results), "broken_templates": len(broken_files)},
+            check_results=[check],
+        )
 
     return table_reconcile
 
@@ -97,15 +143,18 @@ def build_definitions(
     sources: Mapping[str, Source] | None = None,
     extras_dir: str | Path | None = None,
     clock: Clock | None = None,
+    broken: Sequence[Diagnostic] = (),
 ) -> Definitions:
     """Everything Dagster loads for `specs`: assets with their checks, reports, sensor, jobs, schedules,
     resources.
 
     `sources` maps "namespace.name" to the function that produces a table's batch (default: sample
     data); `extras_dir` (hand-written SodaCL) defaults to $ICESPEC_SODA_CHECKS or quality/soda_checks;
-    `clock` (freshness checks' now) to the wall clock.
+    `clock` (freshness checks' now) to the wall clock. `broken` are the problems of templates left
+    out (from `validate_paths`): the reconcile asset shows them and its templates check fails.
     """
     from icespec.quality import default_extras_dir
+    from icespec.quality.sodacl import ExtrasFileError
 
     settings = settings or Settings.from_env()
     specs = list(specs)
@@ -118,18 +167,25 @@ def build_definitions(
     backend = open_lakehouse(settings)  # validates the backend's settings now, contacts nothing
     dialect = dialect_for(settings)
     extras = extras_dir if extras_dir is not None else default_extras_dir()
-    table_assets = [
-        table_asset(
-            spec,
-            settings=settings,
-            location=backend.location(spec),
-            partitions=partitions,
-            suite=build_suite(spec, dialect, extras),
-            source=sources.get(spec.full_name, sample_source),
-            clock=clock or utc_now,
+    broken = list(broken)
+    table_assets = []
+    for spec in specs:
+        try:
+            suite = build_suite(spec, dialect, extras)
+        except ExtrasFileError as exc:  # the table runs its generated checks; the reconcile check fails
+            broken.append(exc.diagnostic())
+            suite = build_suite(spec, dialect, None)
+        table_assets.append(
+            table_asset(
+                spec,
+                settings=settings,
+                location=backend.location(spec),
+                partitions=partitions,
+                suite=suite,
+                source=sources.get(spec.full_name, sample_source),
+                clock=clock or utc_now,
+            )
         )
-        for spec in specs
-    ]
     partitioned_keys = [table_asset_key(s) for s in specs if day_partition_column(s) is not None]
     unpartitioned_keys = [RECONCILE_KEY] + [
         table_asset_key(s) for s in specs if day_partition_column(s) is None
@@ -153,7 +209,7 @@ def build_definitions(
         )
     lakehouse = lakehouse_resource(settings)
     return Definitions(
-        assets=[_reconcile_asset(specs), *table_assets, *reports],
+        assets=[_reconcile_asset(specs, broken), *table_assets, *reports],
         sensors=[build_drift_sensor(specs, settings)],
         jobs=jobs,
         schedules=schedules,

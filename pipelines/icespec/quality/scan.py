@@ -311,6 +311,11 @@ def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int
     checks: list[CheckResult] = []
     samples = sampler.samples_by_check_name(scan)
     for generated in suite.checks:
+        if generated.problem:
+            checks.append(
+                _not_evaluated(generated, f"{generated.source}:{generated.line}: {generated.problem}")
+            )
+            continue
         raw = soda_results.get(generated.name)
         if raw is None:
             checks.append(
@@ -336,12 +341,13 @@ def _collect(suite: CheckSuite, scan: Any, sampler: _SafeSampler, exit_code: int
                 generated.source,
             )
         )
+    left_out = tuple(f"{c.source}:{c.line}: {c.problem}" for c in suite.checks if c.problem)
     return ScanResult(
         suite.spec.full_name,
         suite.dialect.name,
-        exit_code,
+        EXIT_ERROR if left_out else exit_code,  # a check that could not run is an error, as in Soda
         tuple(checks),
-        error_logs,
+        left_out + error_logs,
         scan.get_logs_text() or "",
     )
 

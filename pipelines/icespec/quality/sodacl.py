@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from icespec.quality.dialects import DUCKDB, Dialect
-from icespec.spec import Column, TableSpec
+from icespec.quality.extras_columns import missing_columns
+from icespec.spec import Column, Diagnostic, TableSpec
 
 # The environment variable naming the folder of hand-written SodaCL extras.
 EXTRAS_ENV = "ICESPEC_SODA_CHECKS"
 DEFAULT_EXTRAS_DIR = "quality/soda_checks"
 
 
-def default_extras_dir() -> str:
-    """Where hand-written SodaCL lives unless told: $ICESPEC_SODA_CHECKS or quality/soda_checks."""
+def default_extras_dir(base: str | Path | None = None) -> str:
+    """Where hand-written SodaCL lives unless told: $ICESPEC_SODA_CHECKS, else quality/soda_checks
+    under `base` (the project root; the current folder when None)."""
     import os
 
-    return os.environ.get(EXTRAS_ENV, DEFAULT_EXTRAS_DIR)
+    if os.environ.get(EXTRAS_ENV):
+        return os.environ[EXTRAS_ENV]
+    return str(Path(base) / DEFAULT_EXTRAS_DIR) if base is not None else DEFAULT_EXTRAS_DIR
 
 
 CHECK_KINDS = (
@@ -48,6 +52,17 @@ class QualityConfigError(ValueError):
     """A hand-written extras file or a quality setting is wrong; the message names the file and what to do."""
 
 
+class ExtrasFileError(QualityConfigError):
+    """A hand-written extras file Soda could not use; knows its file and line."""
+
+    def __init__(self, path: str | Path, message: str, line: int = 0):
+        self.path, self.line, self.problem = str(path), line, message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.path, self.line, 1 if self.line else 0, self.problem)
+
+
 @dataclass(frozen=True)
 class GeneratedCheck:
     """One SodaCL check and what it is about, so a result can say which rule of the template failed."""
@@ -57,6 +72,8 @@ class GeneratedCheck:
     column: str | None  # dotted column path, or None for table-level checks
     entry: Any  # the SodaCL list entry: a string or a one-key mapping
     source: str = "template"  # "template" or the extras file path
+    line: int = 0  # where a hand-written check starts in its file
+    problem: str | None = None  # why a hand-written check is left out of the scan (it names no column)
 
     @property
     def key(self) -> str:
@@ -235,39 +252,68 @@ def _entry_name(entry: Any) -> str:
 def load_extras(spec: TableSpec, path: Path) -> list[GeneratedCheck]:
     """Read hand-written SodaCL for `spec`: only `checks for <table>` sections, each a list of checks."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text)
+        lines = _entry_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise QualityConfigError(
-            f"{where}: not valid YAML ({getattr(exc, 'problem', exc)}): fix the syntax"
+        raise ExtrasFileError(
+            path,
+            f"not valid YAML ({getattr(exc, 'problem', exc)}): fix the syntax",
+            mark.line + 1 if mark else 0,
         ) from exc
     except OSError as exc:
-        raise QualityConfigError(f"{path}: cannot read the file: {exc.strerror}") from exc
+        raise ExtrasFileError(path, f"cannot read the file: {exc.strerror}") from exc
     if document is None:
         return []
     header = f"checks for {spec.name}"
     if not isinstance(document, dict):
-        raise QualityConfigError(
-            f"{path}: expected a mapping with the key '{header}:', found {type(document).__name__}"
+        raise ExtrasFileError(
+            path, f"expected a mapping with the key '{header}:', found {type(document).__name__}"
         )
     extras: list[GeneratedCheck] = []
     for key, entries in document.items():
         if key != header:
-            raise QualityConfigError(
-                f"{path}: unexpected section '{key}': this file holds extra checks for table '{spec.name}' only; "
-                f"put them under '{header}:'"
+            raise ExtrasFileError(
+                path,
+                f"unexpected section '{key}': this file holds extra checks for table '{spec.name}' only; "
+                f"put them under '{header}:'",
             )
         if not isinstance(entries, list):
-            raise QualityConfigError(f"{path}: '{header}' must be a list of SodaCL checks")
+            raise ExtrasFileError(path, f"'{header}' must be a list of SodaCL checks")
         for index, entry in enumerate(entries, start=1):
+            line = lines[index - 1] if index <= len(lines) else 0
             valid = isinstance(entry, str) or (isinstance(entry, dict) and len(entry) == 1)
             if not valid:
-                raise QualityConfigError(
-                    f"{path}: check {index} under '{header}' must be a SodaCL check line or a one-key mapping"
+                raise ExtrasFileError(
+                    path,
+                    f"check {index} under '{header}' must be a SodaCL check line or a one-key mapping",
+                    line,
                 )
-            extras.append(GeneratedCheck(_entry_name(entry), "extra", None, entry, source=str(path)))
-    return extras
+            extras.append(
+                GeneratedCheck(_entry_name(entry), "extra", None, entry, source=str(path), line=line)
+            )
+    problems = missing_columns(spec, [check.entry for check in extras])
+    return [
+        replace(check, problem=problem) if problem else check
+        for check, problem in zip(extras, problems, strict=True)
+    ]
+
+
+def _entry_lines(text: str) -> list[int]:
+    """The 1-based line of each entry of the document's first section (the only one allowed)."""
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode) or not root.value:
+        return []
+    entries = root.value[0][1]
+    if not isinstance(entries, yaml.SequenceNode):
+        return []
+    return [node.start_mark.line + 1 for node in entries.value]
+
+
+def extras_problems(suite: CheckSuite) -> list[tuple[str, int, str]]:
+    """(file, line, message) for every hand-written check left out of the scan."""
+    return [(c.source, c.line, c.problem) for c in suite.checks if c.problem]
 
 
 def build_suite(
@@ -283,9 +329,11 @@ def build_suite(
     for check in checks:
         if check.name in seen or check.key in keys:
             other = seen.get(check.name) or keys[check.key]
-            raise QualityConfigError(
-                f"{check.source}: check name '{check.name}' is already used by a check from {other.source}: "
-                "give the hand-written check a different 'name:'"
+            raise ExtrasFileError(
+                check.source,
+                f"check name '{check.name}' is already used by a check from {other.source}: "
+                "give the hand-written check a different 'name:'",
+                check.line,
             )
         seen[check.name] = check
         keys[check.key] = check
@@ -307,7 +355,8 @@ _Dumper.add_representer(str, _str_presenter)
 def render(suite: CheckSuite) -> str:
     """The SodaCL document Soda runs: one `checks for <table>` section."""
     generated = [c.entry for c in suite.checks if c.source == "template"]
-    extras = [c.entry for c in suite.checks if c.source != "template"]
+    extras = [c.entry for c in suite.checks if c.source != "template" and not c.problem]
+    left_out = [c for c in suite.checks if c.problem]
     header = f"checks for {suite.dataset}"
     text = (
         f"# Generated by icespec from {suite.spec.source_path or suite.spec.name} ({suite.dialect.name}); "
@@ -318,4 +367,6 @@ def render(suite: CheckSuite) -> str:
         # The extras continue the same list (PyYAML writes block sequences unindented under a key).
         text += f"# Hand-written extras from {suite.extras_path}\n"
         text += yaml.dump(extras, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    for check in left_out:  # one bad column reference would fail Soda's shared query for every check
+        text += f"# Left out: {check.source}:{check.line}: '{check.name}': {check.problem}\n"
     return text

@@ -22,6 +22,7 @@ class Diagnostic:
 class SpecError(Exception):
     """One or more templates are invalid. `str()` lists every problem, one per line."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]):
+    def __init__(self, diagnostics: Iterable[Diagnostic], hint: str | None = None):
         self.diagnostics = sorted(diagnostics)
+        self.hint = hint  # what to do instead, when there is more to say than each problem's fix
         super().__init__("\n".join(str(d) for d in self.diagnostics))
