@@ -9,8 +9,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipelines" / "icespec"
 
 # Lowest first. Packages on one level may use each other; never one above them.
 LAYERS = [
+    ("errors",),
     ("spec",),
     ("schema",),
+    ("backends",),
     ("catalogs",),
     ("tables", "governance", "samples", "gcp"),
     ("quality", "drift", "alerts"),
@@ -84,3 +86,42 @@ def test_the_spec_layer_stays_pure():
         if name.split(".")[0] in SPEC_MAY_NOT_IMPORT or name.startswith(("pyiceberg.catalog", "pyiceberg.io"))
     ]
     assert not offenders, offenders
+
+
+REGISTRY = PACKAGE / "backends" / "registry.py"
+
+
+def _backend_names_in(node: ast.AST, names: set[str]) -> list[str]:
+    """String constants naming a backend inside an expression (a literal, or a tuple/list/set of them)."""
+    if isinstance(node, ast.Constant) and node.value in names:
+        return [node.value]
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return [name for element in node.elts for name in _backend_names_in(element, names)]
+    return []
+
+
+def test_only_the_registry_branches_on_a_backend_name():
+    """No comparison (`== "gcp"`, `in ("local", ...)`), dict keyed by backend name or `case "aws-glue":`
+    outside icespec.backends.registry: everything else asks the backend's entry what it can do."""
+    from icespec.backends import BACKENDS
+
+    names = set(BACKENDS)
+    assert {"local", "aws-glue", "aws-nessie", "gcp"} <= names
+    offenders = []
+    for _, path in modules():
+        if path == REGISTRY:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            found: list[str] = []
+            if isinstance(node, ast.Compare):
+                for operand in (node.left, *node.comparators):
+                    found += _backend_names_in(operand, names)
+            elif isinstance(node, ast.Dict):
+                for key in node.keys:
+                    if key is not None:
+                        found += _backend_names_in(key, names)
+            elif isinstance(node, ast.MatchValue):
+                found += _backend_names_in(node.value, names)
+            if found:
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {', '.join(found)}")
+    assert not offenders, "ask the backend's registry entry instead:\n" + "\n".join(offenders)

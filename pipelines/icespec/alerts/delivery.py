@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from icespec.alerts.model import CHECK_FAILED, DRIFT_CHANGED, DRIFT_DETECTED, Alert
+from icespec.errors import SettingsError
 
 logger = logging.getLogger("icespec.alerts")
 
@@ -71,7 +72,7 @@ def deliver(
     return results
 
 
-class AlertConfigError(ValueError):
+class AlertConfigError(SettingsError):
     """Alert settings that cannot work; the message names the environment variable to fix."""
 
 

@@ -23,6 +23,7 @@ from icespec.alerts.model import (
     Alert,
     AlertChange,
 )
+from icespec.errors import BackendError
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): a message holds at most
 # 50 blocks, a header 150 characters, a section's text 3,000 and a section's field 2,000.
@@ -41,8 +42,8 @@ EMOJI = {
 }
 
 
-class SlackDeliveryError(RuntimeError):
-    pass
+class SlackDeliveryError(BackendError):
+    """Slack refused or did not answer; the message says which and why."""
 
 
 def escape(text: str) -> str:

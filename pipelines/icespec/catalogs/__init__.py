@@ -1,6 +1,6 @@
-"""Catalog backends: settings → a pyiceberg catalog (local SQLite, AWS Glue, Nessie REST).
-
-The gcp backend is not a pyiceberg catalog; it lives in `icespec.gcp`.
+"""Settings → a pyiceberg catalog. Which backend opens which catalog is in `icespec.backends.registry`;
+the properties of each catalog (SQL, Glue, Nessie REST) are here. The gcp backend is not a pyiceberg
+catalog; it lives in `icespec.gcp`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from icespec.catalogs.settings import BACKENDS, PYICEBERG_BACKENDS, Settings, SettingsError
+from icespec.backends import get_backend
+from icespec.catalogs.settings import BACKENDS, Settings, SettingsError
+from icespec.errors import NotFoundError
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
 
 __all__ = [
     "BACKENDS",
-    "PYICEBERG_BACKENDS",
     "CatalogMissing",
     "Settings",
     "SettingsError",
@@ -44,40 +45,49 @@ def _aws_properties(settings: Settings, prefixes: tuple[str, ...]) -> dict[str, 
     return props
 
 
+def sql_catalog_properties(settings: Settings) -> dict[str, str]:
+    """pyiceberg's SQL catalog (SQLite or any SQLAlchemy URL) over a warehouse folder or bucket."""
+    props = {"type": "sql", "uri": settings.catalog_uri or "", "warehouse": settings.warehouse or ""}
+    if settings.catalog_schema_version:  # pyiceberg's SQL catalog: v1 migrates a v0 catalog in place
+        props["schema_version"] = settings.catalog_schema_version
+    return props
+
+
+def glue_catalog_properties(settings: Settings) -> dict[str, str]:
+    return {
+        "type": "glue",
+        "warehouse": settings.warehouse or "",
+        **_aws_properties(settings, ("glue", "s3")),
+    }
+
+
+def nessie_catalog_properties(settings: Settings) -> dict[str, str]:
+    # Nessie serves one Iceberg REST prefix per branch: <base>/<branch>.
+    props = {"type": "rest", "uri": f"{(settings.nessie_uri or '').rstrip('/')}/{settings.nessie_branch}"}
+    if settings.warehouse:
+        props["warehouse"] = settings.warehouse
+    return {**props, **_aws_properties(settings, ("s3",))}
+
+
 def catalog_properties(settings: Settings) -> dict[str, str]:
     """The pyiceberg catalog properties for a backend (no secrets are logged by callers)."""
-    if settings.backend == "local":
-        props = {"type": "sql", "uri": settings.catalog_uri or "", "warehouse": settings.warehouse or ""}
-        if settings.catalog_schema_version:  # pyiceberg's SQL catalog: v1 migrates a v0 catalog in place
-            props["schema_version"] = settings.catalog_schema_version
-        return props
-    if settings.backend == "aws-glue":
-        return {
-            "type": "glue",
-            "warehouse": settings.warehouse or "",
-            **_aws_properties(settings, ("glue", "s3")),
-        }
-    if settings.backend == "aws-nessie":
-        # Nessie serves one Iceberg REST prefix per branch: <base>/<branch>.
-        props = {"type": "rest", "uri": f"{(settings.nessie_uri or '').rstrip('/')}/{settings.nessie_branch}"}
-        if settings.warehouse:
-            props["warehouse"] = settings.warehouse
-        return {**props, **_aws_properties(settings, ("s3",))}
-    raise SettingsError(
-        [
-            f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog; use icespec.gcp for the gcp backend"
-        ]
-    )
+    backend = get_backend(settings.backend)
+    if not backend.is_pyiceberg_catalog:
+        raise SettingsError(
+            [f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"]
+        )
+    return backend.hook("catalog")(settings)
 
 
-class CatalogMissing(LookupError):
+class CatalogMissing(NotFoundError):
     """A read-only command found no local catalog yet: every table is still to be created."""
 
 
 def local_catalog_file(settings: Settings) -> Path | None:
     """The SQLite file of the local catalog (None for other databases and backends)."""
     uri = settings.catalog_uri or ""
-    if settings.backend != "local" or not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+    embedded = get_backend(settings.backend).embedded
+    if not embedded or not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
         return None
     return Path(uri.removeprefix("sqlite:///"))
 
@@ -89,20 +99,21 @@ def open_catalog(settings: Settings | None = None, *, create: bool = True) -> Ca
     from pyiceberg.catalog import load_catalog
 
     settings = settings or Settings.from_env()
-    if settings.backend == "local":
+    backend = get_backend(settings.backend)
+    if backend.embedded:
         database = local_catalog_file(settings)
         if not create and database is not None and not database.exists():
             raise CatalogMissing(f"no catalog at {database} yet (run `icespec apply`)")
-    if settings.backend == "local" and create:
-        settings.lakehouse_dir.mkdir(parents=True, exist_ok=True)
-        if settings.warehouse and settings.warehouse.startswith("file://"):
-            Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)
-    if settings.backend == "aws-nessie":
-        return _open_nessie(settings)
+        if create:
+            settings.lakehouse_dir.mkdir(parents=True, exist_ok=True)
+            if settings.warehouse and settings.warehouse.startswith("file://"):
+                Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)
+    if backend.open_catalog is not None:
+        return backend.hook("open_catalog")(settings)
     return load_catalog(settings.catalog_name, **catalog_properties(settings))
 
 
-def _open_nessie(settings: Settings) -> Catalog:
+def open_nessie_catalog(settings: Settings) -> Catalog:
     """Nessie's REST catalog, checked at once: a wrong URI, branch or warehouse names its variable.
 
     pyiceberg reads `<uri>/v1/config` when the catalog is built; the branch only fails on the first

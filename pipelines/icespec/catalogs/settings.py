@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-BACKENDS = ("local", "aws-glue", "aws-nessie", "gcp")
-PYICEBERG_BACKENDS = ("local", "aws-glue", "aws-nessie")
+from icespec.backends import DEFAULT_BACKEND, backend_names, get_backend
+from icespec.errors import SettingsError
+
+BACKENDS = backend_names()
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -21,17 +23,9 @@ def _project_base() -> Path:
     return find_root() or Path.cwd()
 
 
-class SettingsError(ValueError):
-    """One or more ICESPEC_* variables are missing or wrong; the message names each of them."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
-
-
 @dataclass(frozen=True)
 class Settings:
-    backend: str = "local"
+    backend: str = DEFAULT_BACKEND
     lakehouse_dir: Path = field(default_factory=lambda: _project_base() / ".lakehouse")
     catalog_name: str = "icespec"
     catalog_uri: str | None = None  # local: SQLAlchemy URL of the catalog database
@@ -81,9 +75,12 @@ class Settings:
                 )
             return value
 
-        backend = get("ICESPEC_BACKEND") or "local"
-        if backend not in BACKENDS:
-            problems.append(f"ICESPEC_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+        backend = get("ICESPEC_BACKEND") or DEFAULT_BACKEND
+        try:
+            entry = get_backend(backend)
+        except ValueError as exc:
+            problems.append(str(exc))
+            entry = None
         lakehouse_dir = (
             Path(get("ICESPEC_LAKEHOUSE_DIR") or _project_base() / ".lakehouse").expanduser().absolute()
         )
@@ -117,33 +114,27 @@ class Settings:
         if athena_results and not athena_results.startswith("s3://"):
             problems.append(f"ICESPEC_ATHENA_RESULTS_S3={athena_results!r} must start with s3://")
 
-        if backend == "local":
+        if entry is not None and entry.embedded:
             catalog_uri = catalog_uri or f"sqlite:///{lakehouse_dir / 'catalog.db'}"
             warehouse = warehouse or (lakehouse_dir / "warehouse").as_uri()
-        elif backend == "aws-glue":
-            if not warehouse:
+        for requirement in entry.requires if entry is not None else ():
+            value = get(requirement.variable)
+            if requirement.variable == "ICESPEC_AWS_REGION":
+                value = region  # AWS_REGION and AWS_DEFAULT_REGION count too, as for every AWS client
+            if not value:
+                also = " (or AWS_REGION)" if requirement.variable == "ICESPEC_AWS_REGION" else ""
                 problems.append(
-                    "ICESPEC_WAREHOUSE is required for ICESPEC_BACKEND=aws-glue (e.g. s3://bucket/warehouse)"
+                    f"{requirement.variable}{also} is required for ICESPEC_BACKEND={backend} "
+                    f"(e.g. {requirement.example})"
                 )
-            elif not warehouse.startswith(("s3://", "s3a://")):
-                problems.append(f"ICESPEC_WAREHOUSE={warehouse!r} must be an s3:// location for aws-glue")
-            if not region:
-                problems.append("ICESPEC_AWS_REGION (or AWS_REGION) is required for ICESPEC_BACKEND=aws-glue")
-        elif backend == "aws-nessie":
-            if not nessie_uri:
+            elif requirement.schemes and not value.startswith(requirement.schemes):
                 problems.append(
-                    "ICESPEC_NESSIE_URI is required for ICESPEC_BACKEND=aws-nessie (e.g. http://nessie:19120/iceberg)"
+                    f"{requirement.variable}={value!r} must be a {' or '.join(requirement.schemes)} location "
+                    f"for {backend}"
                 )
-        elif backend == "gcp":
-            if not get("ICESPEC_GCP_PROJECT"):
-                problems.append("ICESPEC_GCP_PROJECT is required for ICESPEC_BACKEND=gcp")
-            if emulator and not bigquery_endpoint:
-                problems.append(
-                    "ICESPEC_GCP_EMULATOR=true needs ICESPEC_BIGQUERY_ENDPOINT (the emulator's URL)"
-                )
-            # What the BigQuery tables need beyond this (connection, storage, policy tags: fail
-            # closed) is checked where the gcp backend opens (icespec.gcp.settings.GcpSettings),
-            # so commands that only query (icespec check) run without them.
+        reads_emulator = entry is not None and any(f == "gcp_emulator" for f, _ in entry.variables)
+        if emulator and reads_emulator and not bigquery_endpoint:
+            problems.append("ICESPEC_GCP_EMULATOR=true needs ICESPEC_BIGQUERY_ENDPOINT (the emulator's URL)")
         if problems:
             raise SettingsError(problems)
         return cls(

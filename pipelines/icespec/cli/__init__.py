@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from icespec.errors import IcespecError
 from icespec.spec import SpecError
 
 # Command families, in the order `icespec --help` lists them.
@@ -21,7 +22,7 @@ COMMAND_MODULES = [
 ]
 
 
-class UsageError(Exception):
+class UsageError(IcespecError):
     """Bad input on the command line or in settings: printed as one clear line, exit 1."""
 
 
@@ -119,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return 1
-    except UsageError as exc:
+    except (
+        IcespecError
+    ) as exc:  # usage, settings, plan, write and backend errors: the message says what to do
         print(f"icespec: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

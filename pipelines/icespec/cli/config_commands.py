@@ -19,22 +19,8 @@ from typing import Any
 
 from icespec.cli import UsageError
 
-BACKEND_OF_CATALOG = {"glue": "aws-glue", "nessie": "aws-nessie"}
-# Terraform output → ICESPEC_* variable, per backend (docs/deployment-aws.md lists them).
+# Terraform output → ICESPEC_* variable for every stack; each backend's own are in its registry entry.
 COMMON_OUTPUTS = {"ICESPEC_AWS_REGION": "region", "ICESPEC_SNS_TOPIC_ARN": "sns_topic_arn"}
-BACKEND_OUTPUTS = {
-    "aws-glue": {
-        "ICESPEC_WAREHOUSE": "warehouse_uri",
-        "ICESPEC_ATHENA_WORKGROUP": "athena_workgroup",
-        "ICESPEC_ATHENA_RESULTS_S3": "athena_results_s3",
-    },
-    "aws-nessie": {
-        "ICESPEC_NESSIE_URI": "catalog_uri",
-        "ICESPEC_NESSIE_BRANCH": "nessie_branch",
-        "ICESPEC_WAREHOUSE": "nessie_warehouse",
-        "ICESPEC_TRINO_CATALOG": "trino_catalog",
-    },
-}
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:@+=,%-]*$")
 
 
@@ -82,13 +68,19 @@ def _read_outputs(source: str) -> dict[str, Any]:
 
 def settings_from_outputs(outputs: dict[str, Any], aws_endpoint_url: str | None = None) -> dict[str, str]:
     """ICESPEC_* variables for the stack described by `outputs` (values of `terraform output -json`)."""
+    from icespec.backends import BACKENDS, backend_for_terraform
+
     catalog_type = outputs.get("catalog_type")
-    if catalog_type not in BACKEND_OF_CATALOG:
-        raise UsageError(
-            f"output catalog_type is {catalog_type!r}, expected 'glue' or 'nessie': are these the outputs of terraform/aws?"
+    entry = backend_for_terraform(catalog_type)
+    if entry is None:
+        known = " or ".join(
+            repr(b.terraform_catalog_type) for b in BACKENDS.values() if b.terraform_catalog_type
         )
-    backend = BACKEND_OF_CATALOG[catalog_type]
-    wanted = {**COMMON_OUTPUTS, **BACKEND_OUTPUTS[backend]}
+        raise UsageError(
+            f"output catalog_type is {catalog_type!r}, expected {known}: are these the outputs of terraform/aws?"
+        )
+    backend = entry.name
+    wanted = {**COMMON_OUTPUTS, **entry.terraform_outputs}
     missing = sorted(output for output in wanted.values() if outputs.get(output) in (None, ""))
     if missing:
         raise UsageError(

@@ -68,12 +68,12 @@ def _settings():
 
 def run_checks(args: argparse.Namespace) -> int:
     from icespec.quality import (
-        DIALECT_BY_BACKEND,
         DIALECTS,
         QualityConfigError,
         build_suite,
         default_extras_dir,
         dialect_for,
+        engine_dialect,
         soda_data_source,
     )
 
@@ -84,7 +84,7 @@ def run_checks(args: argparse.Namespace) -> int:
         suite = build_suite(spec, dialect, args.soda_checks or default_extras_dir(args.project.base))
         print(suite.to_sodacl(), end="")
         if args.config:
-            if settings is None or DIALECT_BY_BACKEND[settings.backend] is not dialect:
+            if settings is None or engine_dialect(settings) is not dialect:
                 settings = _settings()
             print("\n# Soda configuration generated from the ICESPEC_* settings")
             print(soda_data_source(spec, settings).to_yaml(), end="")

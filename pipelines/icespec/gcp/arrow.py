@@ -14,10 +14,12 @@ import uuid
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from icespec.errors import WriteError
+
 logger = logging.getLogger(__name__)
 
 
-class UnwritableData(ValueError):
+class UnwritableData(WriteError):
     """A batch holds values BigQuery cannot store as given; the message names the column."""
 
 

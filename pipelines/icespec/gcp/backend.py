@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from icespec.errors import BackendError
 from icespec.gcp.arrow import from_bigquery_table, null_list_count, to_bigquery_table
 from icespec.gcp.schema import bigquery_schema, clustering_fields, resolve_policy_tags, strip_policy_tags
 from icespec.gcp.settings import GcpSettings
@@ -37,7 +38,7 @@ STAGING_PREFIX = "_icespec_stage_"
 STAGING_LIFETIME = timedelta(hours=1)  # a crashed writer's staging table expires by itself
 
 
-class GcpBackendError(RuntimeError):
+class GcpBackendError(BackendError):
     """The operation cannot be done as asked; the message says why and what to do."""
 
 

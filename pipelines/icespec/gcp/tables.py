@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from icespec.tables.backend import DayRange
 
 
+def open_bigquery_tables(
+    settings: Settings, *, catalog: Any = None, read_only: bool = False
+) -> BigQueryTables:
+    """The gcp backend's factory (its registry entry's `lakehouse`): no pyiceberg catalog; plan, drift and
+    check only read BigQuery, so `read_only` changes nothing here."""
+    return BigQueryTables.from_settings(settings)
+
+
 @dataclass
 class BigQueryTables:
     settings: GcpSettings

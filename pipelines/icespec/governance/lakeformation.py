@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from icespec.errors import BackendError
 from icespec.spec import TableSpec
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ MANAGED_TAGS = (ACCESS_LEVEL_TAG, PII_TAG)
 ColumnTags = dict[str, dict[str, str]]  # column name -> {tag key: value}
 
 
-class GovernanceError(RuntimeError):
+class GovernanceError(BackendError):
     """Lake Formation refused a tag change; the message names the table, the columns and the fix."""
 
 

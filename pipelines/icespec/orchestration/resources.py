@@ -6,32 +6,19 @@ from functools import cached_property
 from dagster import ConfigurableResource, EnvVar
 from pydantic import PrivateAttr
 
+from icespec.backends import BACKENDS, DEFAULT_BACKEND, get_backend
 from icespec.catalogs import Settings, open_catalog
 from icespec.tables.backend import Lakehouse, open_lakehouse
 
-# Which settings each backend reads, as (resource field, environment variable).
-BACKEND_FIELDS = {
-    "local": (("lakehouse_dir", "ICESPEC_LAKEHOUSE_DIR"), ("catalog_uri", "ICESPEC_CATALOG_URI"),
-              ("warehouse", "ICESPEC_WAREHOUSE")),
-    "aws-glue": (("warehouse", "ICESPEC_WAREHOUSE"), ("aws_region", "ICESPEC_AWS_REGION"),
-                 ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL")),
-    "aws-nessie": (("nessie_uri", "ICESPEC_NESSIE_URI"), ("nessie_branch", "ICESPEC_NESSIE_BRANCH"),
-                   ("warehouse", "ICESPEC_WAREHOUSE"), ("aws_region", "ICESPEC_AWS_REGION"),
-                   ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL")),
-    "gcp": (("gcp_project", "ICESPEC_GCP_PROJECT"), ("gcp_dataset_location", "ICESPEC_GCP_DATASET_LOCATION"),
-            ("bigquery_endpoint", "ICESPEC_BIGQUERY_ENDPOINT"),
-            ("gcp_biglake_connection", "ICESPEC_GCP_BIGLAKE_CONNECTION"),
-            ("gcp_storage_uri", "ICESPEC_GCP_STORAGE_URI"),
-            ("gcp_policy_tag_restricted", "ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
-            ("gcp_policy_tag_pii", "ICESPEC_GCP_POLICY_TAG_PII"), ("gcp_emulator", "ICESPEC_GCP_EMULATOR")),
-}  # fmt: skip
+# Which settings each backend reads, as (resource field, environment variable): from the registry.
+BACKEND_FIELDS = {name: backend.variables for name, backend in BACKENDS.items()}
 
 
 class LakehouseResource(ConfigurableResource):
     """Opens the lakehouse of one backend (`icespec.tables.backend`); credentials stay in the process
     environment."""
 
-    backend: str = "local"
+    backend: str = DEFAULT_BACKEND
     lakehouse_dir: str | None = None
     catalog_uri: str | None = None
     warehouse: str | None = None
@@ -62,7 +49,7 @@ class LakehouseResource(ConfigurableResource):
         return Settings.from_env(env)
 
     def catalog(self):
-        """The pyiceberg catalog (local, aws-glue, aws-nessie only)."""
+        """The pyiceberg catalog (backends whose registry entry has one)."""
         if self._catalog is None:
             self._catalog = open_catalog(self.settings)
         return self._catalog
@@ -77,7 +64,7 @@ class LakehouseResource(ConfigurableResource):
 def lakehouse_resource(settings: Settings) -> LakehouseResource:
     """The resource for the configured backend: values set in the environment appear as EnvVar."""
     config: dict[str, object] = {"backend": settings.backend}
-    for field_name, variable in BACKEND_FIELDS.get(settings.backend, ()):
+    for field_name, variable in get_backend(settings.backend).variables:
         if os.environ.get(variable):
             config[field_name] = EnvVar(variable)
         elif field_name == "lakehouse_dir":

@@ -30,14 +30,16 @@ from dagster import (
     asset,
 )
 
+from icespec.backends import get_backend
 from icespec.catalogs import Settings
+from icespec.errors import IcespecError
 from icespec.orchestration.io_manager import WRITE_MODE_METADATA, day_range, write_metadata
 from icespec.orchestration.quality_checks import Clock, evaluate_quality_checks, quality_check_specs
 from icespec.orchestration.resources import LakehouseResource
 from icespec.quality import CheckSuite
 from icespec.samples import day_partition_column
 from icespec.spec import TableSpec
-from icespec.tables.writers import WriteError, default_write_mode
+from icespec.tables.writers import default_write_mode
 
 IO_MANAGER_KEY = "iceberg_io_manager"
 RECONCILE_KEY = AssetKey(["icespec", "table_reconcile"])
@@ -100,7 +102,7 @@ def table_asset(
         check_specs=quality_check_specs(key, suite),
         owners=[f"team:{_tag_value(spec.owner)}"] if spec.owner else None,
         tags={_tag_value(k): _tag_value(v) for k, v in spec.tags.items()},
-        kinds={"iceberg", "bigquery" if settings.backend == "gcp" else "pyarrow"},
+        kinds={"iceberg", get_backend(settings.backend).table_kind},
         metadata={
             "dagster/column_schema": _column_schema(spec),
             "dagster/table_name": spec.full_name,
@@ -121,7 +123,7 @@ def table_asset(
         backend = lakehouse.lakehouse()
         try:
             result = backend.write(spec, batch, write_mode, where=where, allow_empty=spec.allow_empty)
-        except WriteError as exc:
+        except IcespecError as exc:  # the batch does not fit, or the backend refused it: nothing was written
             raise Failure(description=str(exc)) from exc
         snapshot_id = _snapshot_of(result)  # what the checks scan and downstream reads
         yield MaterializeResult(metadata=write_metadata(result, backend.table_metadata(spec)))
@@ -133,7 +135,8 @@ def table_asset(
             snapshot_id=snapshot_id,
             now=clock(),
             log=context.log,
-            catalog=lakehouse.catalog() if lakehouse.settings.backend == "local" else None,
+            # embedded: the scan reads the snapshot through the catalog this run already opened
+            catalog=lakehouse.catalog() if get_backend(lakehouse.settings.backend).embedded else None,
         )
 
     return write_and_check

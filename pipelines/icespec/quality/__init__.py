@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from icespec.quality.config import SodaDataSource, sample_allowed_columns, soda_data_source
-from icespec.quality.dialects import DIALECT_BY_BACKEND, DIALECTS, Dialect, dialect_for
+from icespec.quality.dialects import DIALECT_BY_BACKEND, DIALECTS, Dialect, dialect_for, engine_dialect
 from icespec.quality.sodacl import (
     CHECK_KINDS,
     DEFAULT_EXTRAS_DIR,
@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_EXTRAS_DIR",
     "DIALECTS",
     "DIALECT_BY_BACKEND",
+    "engine_dialect",
     "EXTRAS_ENV",
     "CheckSuite",
     "Dialect",

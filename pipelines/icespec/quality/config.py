@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from icespec.quality.dialects import DIALECT_BY_BACKEND, Dialect
+from icespec.quality.dialects import ATHENA, BIGQUERY, TRINO, Dialect, engine_dialect
 from icespec.quality.sodacl import QualityConfigError
 from icespec.spec import TableSpec
 
@@ -55,16 +55,14 @@ def _require(value: Any, variable: str, backend: str, example: str) -> Any:
 
 def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaDataSource:
     """The data source for scanning `spec` on the settings' backend (None: local, DuckDB in process)."""
-    backend = settings.backend if settings is not None else "local"
-    if backend not in DIALECT_BY_BACKEND:
-        raise QualityConfigError(f"ICESPEC_BACKEND={backend!r}: no quality engine for this backend")
-    dialect = DIALECT_BY_BACKEND[backend]
+    dialect = engine_dialect(settings)
+    backend = settings.backend if settings is not None else ""
     properties: dict[str, Any] = {"type": dialect.name}
-    if backend == "aws-glue":
+    if dialect is ATHENA:
         if not (settings.athena_results_s3 or settings.athena_workgroup):
             raise QualityConfigError(
                 "ICESPEC_ATHENA_RESULTS_S3 or ICESPEC_ATHENA_WORKGROUP (with an output location) is required to run "
-                "quality checks on ICESPEC_BACKEND=aws-glue; take them from `terraform output -json`"
+                f"quality checks on ICESPEC_BACKEND={backend}; take them from `terraform output -json`"
             )
         properties["region_name"] = _require(settings.aws_region, "ICESPEC_AWS_REGION", backend, "eu-west-1")
         if settings.athena_results_s3:
@@ -73,7 +71,7 @@ def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaD
             properties["work_group"] = settings.athena_workgroup
         properties["catalog"] = "AwsDataCatalog"
         properties["schema"] = spec.namespace
-    elif backend == "aws-nessie":
+    elif dialect is TRINO:
         properties["host"] = _require(settings.trino_host, "ICESPEC_TRINO_HOST", backend, "trino.internal")
         properties["port"] = settings.trino_port
         # Settings carry no scheme: the TLS ports mean https, anything else (8080) plain http.
@@ -81,7 +79,7 @@ def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaD
         properties["catalog"] = _require(settings.trino_catalog, "ICESPEC_TRINO_CATALOG", backend, "iceberg")
         properties["schema"] = spec.namespace
         properties["username"] = settings.trino_user or "icespec"
-    elif backend == "gcp":
+    elif dialect is BIGQUERY:
         properties["project_id"] = _require(
             settings.gcp_project, "ICESPEC_GCP_PROJECT", backend, "my-project"
         )

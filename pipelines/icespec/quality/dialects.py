@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from icespec.backends import BACKENDS, get_backend
+from icespec.errors import SettingsError
 from icespec.spec.types import IcebergType, ListType, MapType, PrimitiveType, StructType
 
 
@@ -158,8 +160,23 @@ BIGQUERY = _BigQuery(
 )
 
 DIALECTS = {d.name: d for d in (DUCKDB, ATHENA, TRINO, BIGQUERY)}
-# The engine that runs quality scans for each icespec backend (docs/quality.md).
-DIALECT_BY_BACKEND = {"local": DUCKDB, "aws-glue": ATHENA, "aws-nessie": TRINO, "gcp": BIGQUERY}
+
+
+def engine_dialect(settings: Any = None) -> Dialect:
+    """The SQL of the engine that scans the backend's tables where they live (its registry entry's
+    `quality_engine`; docs/quality.md)."""
+    if settings is None:
+        return DUCKDB
+    engine = get_backend(settings.backend).quality_engine
+    if engine not in DIALECTS:
+        raise SettingsError(f"ICESPEC_BACKEND={settings.backend!r}: icespec has no quality engine {engine!r}")
+    return DIALECTS[engine]
+
+
+# Derived from the registry: the scanning engine of every backend.
+DIALECT_BY_BACKEND = {
+    name: DIALECTS[b.quality_engine] for name, b in BACKENDS.items() if b.quality_engine in DIALECTS
+}
 
 
 def dialect_for(settings: Any = None) -> Dialect:
@@ -167,6 +184,7 @@ def dialect_for(settings: Any = None) -> Dialect:
     a BigQuery emulator: bqemulator cannot run Soda's BigQuery SQL (its jobs.query ignores the
     default dataset and its INFORMATION_SCHEMA queries fail), so there the rows are read through
     the gcp backend and checked in DuckDB; real BigQuery runs Soda's BigQuery data source."""
-    if settings is None or (settings.backend == "gcp" and settings.gcp_emulator):
+    dialect = engine_dialect(settings)
+    if dialect is BIGQUERY and settings.gcp_emulator:
         return DUCKDB
-    return DIALECT_BY_BACKEND[settings.backend]
+    return dialect

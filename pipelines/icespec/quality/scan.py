@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icespec.backends import get_backend
 from icespec.quality.config import SodaDataSource, sample_allowed_columns, soda_data_source
 from icespec.quality.dialects import DUCKDB, dialect_for
 from icespec.quality.soda_runtime import soda
@@ -419,7 +420,7 @@ def scan_table(
         data_source = soda_data_source(spec, settings)
         scan, sampler = _new_scan(suite, data_source, now)
         return _collect(suite, scan, sampler, scan.execute())
-    if settings.backend != "local":
+    if not get_backend(settings.backend).embedded:  # e.g. a BigQuery emulator: read its rows in
         from icespec.tables.backend import open_lakehouse
 
         lakehouse = open_lakehouse(settings, read_only=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from icespec.errors import SettingsError
 from icespec.quality.dialects import DUCKDB, Dialect
 from icespec.quality.extras_columns import missing_columns
 from icespec.spec import Column, Diagnostic, TableSpec
@@ -48,7 +49,7 @@ CHECK_KINDS = (
 )
 
 
-class QualityConfigError(ValueError):
+class QualityConfigError(SettingsError):
     """A hand-written extras file or a quality setting is wrong; the message names the file and what to do."""
 
 

@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from icespec.errors import SettingsError
+
 TEMPLATES_FOLDER = "table-templates"
 
 
-class ProjectError(ValueError):
+class ProjectError(SettingsError):
     """No templates folder was found; the message says where icespec looked and what to pass."""
 
 

@@ -11,6 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from icespec.errors import IcespecError
+
 PRIMITIVES = (
     "boolean",
     "int",
@@ -60,7 +62,7 @@ FOREIGN_TYPE_NAMES = {
 }
 
 
-class TypeSyntaxError(ValueError):
+class TypeSyntaxError(IcespecError, ValueError):
     """A type string that is not an Iceberg type; `offset` points into the string."""
 
     def __init__(self, message: str, offset: int = 0):

@@ -28,6 +28,7 @@ from pyiceberg.table.metadata import SUPPORTED_TABLE_FORMAT_VERSION
 from pyiceberg.table.sorting import NullOrder
 from pyiceberg.transforms import parse_transform
 
+from icespec.errors import PlanError
 from icespec.schema import iceberg_schema, table_properties
 from icespec.spec import TableSpec
 from icespec.tables.diff import (
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 COMMIT_ATTEMPTS = 4
 
 
-class ApplyError(Exception):
+class ApplyError(PlanError):
     """A change cannot be applied; nothing was changed for the table named in the message."""
 
 

@@ -1,8 +1,9 @@
 """Which backend: one `Lakehouse` per Settings, so commands and Dagster never branch on the backend.
 
-`open_lakehouse(settings)` is the only place that picks the implementation by `settings.backend`:
-- local, aws-glue, aws-nessie → `IcebergLakehouse` (a pyiceberg catalog; `icespec.tables` plan/apply
-  and the safe writers);
+`open_lakehouse(settings)` opens the implementation the backend's registry entry names
+(`icespec.backends.registry`):
+- the pyiceberg catalogs (local, aws-glue, aws-nessie) → `IcebergLakehouse` (`icespec.tables`
+  plan/apply and the safe writers);
 - gcp → `icespec.gcp.tables.BigQueryTables` (BigQuery tables for Apache Iceberg).
 
 Both plan with the same `TablePlan`/`Change`, raise `ApplyError` / `WriteError` with the backend's
@@ -17,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from icespec.catalogs import PYICEBERG_BACKENDS, Settings
+from icespec.backends import get_backend
+from icespec.catalogs import Settings
+from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
 from icespec.tables.apply import ApplyResult
 from icespec.tables.diff import TablePlan
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "SnapshotNotFound", "WriteOutcome", "open_lakehouse"]
 
 
-class SnapshotNotFound(LookupError):
+class SnapshotNotFound(NotFoundError):
     """The snapshot asked for is not in the table (expired, or written to another lakehouse)."""
 
 
@@ -228,10 +231,11 @@ def open_lakehouse(
 
     `read_only`: for commands that only look (plan, drift, check): no catalog or folder is created."""
     settings = settings or Settings.from_env()
-    if settings.backend in PYICEBERG_BACKENDS:
-        return IcebergLakehouse(settings, catalog, read_only=read_only)
-    if settings.backend == "gcp":
-        from icespec.gcp.tables import BigQueryTables
+    return get_backend(settings.backend).hook("lakehouse")(settings, catalog=catalog, read_only=read_only)
 
-        return BigQueryTables.from_settings(settings)
-    raise ValueError(f"ICESPEC_BACKEND={settings.backend!r} has no table backend")
+
+def open_iceberg_lakehouse(
+    settings: Settings, *, catalog: Catalog | None = None, read_only: bool = False
+) -> IcebergLakehouse:
+    """The factory of every pyiceberg-catalog backend (its registry entry's `lakehouse`)."""
+    return IcebergLakehouse(settings, catalog, read_only=read_only)

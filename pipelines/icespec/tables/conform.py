@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.io.pyarrow import schema_to_pyarrow
 
+from icespec.errors import WriteError
 from icespec.spec import TableSpec
 from icespec.tables.diff import diff_table
 
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 PHYSICAL_SCHEMA_KINDS = frozenset(
     {"add_column", "drop_column", "rename_column", "promote_type", "incompatible_type"}
 )
-
-
-class WriteError(ValueError):
-    """The batch does not fit the table; nothing was written. The message names the columns."""
 
 
 def to_arrow(data: Any) -> pa.Table:

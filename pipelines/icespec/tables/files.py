@@ -36,11 +36,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from icespec.errors import WriteError
+
 SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".json": "jsonl", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 csv.field_size_limit(2**31 - 1)  # Python's csv (used to map rows to lines) caps a field at 128 KiB
 
 
-class InputFileError(ValueError):
+class InputFileError(WriteError):
     """The file cannot be read as the table's rows; the message names the file (and line) and the fix."""
 
 

@@ -28,11 +28,13 @@ from pyiceberg.expressions import BooleanExpression, parser
 from pyiceberg.expressions.visitors import BoundBooleanExpressionVisitor, bind, visit
 from pyiceberg.io.pyarrow import expression_to_pyarrow
 
+from icespec.errors import WriteError
+
 if TYPE_CHECKING:
     from pyiceberg.schema import Schema
 
 
-class RowFilterError(ValueError):
+class RowFilterError(WriteError):
     """The expression does not parse or does not fit the table; the message says which part."""
 
 

@@ -1,7 +1,7 @@
 """The one seam between the table layer and access governance.
 
-`governance_for(settings)` is the only place that decides whether a backend has a governance step:
-on aws-glue, the Lake Formation column tags of `icespec.governance.lakeformation`; elsewhere none.
+`governance_for(settings)` opens the governance step the backend's registry entry names (on aws-glue,
+the Lake Formation column tags of `icespec.governance.lakeformation`), or none.
 `apply` runs the step after each table's commit; `plan` runs it with `dry_run=True` and appends
 its changes to the table's plan as `Change`s of the governance kinds (never breaking, with the
 template line of the column). `icespec drift` and the Dagster drift sensor plan through
@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from icespec.backends import get_backend
 from icespec.spec import TableSpec
 from icespec.tables.diff import Change, TablePlan
 
@@ -86,9 +87,10 @@ Governance = LakeFormationColumnTags  # the only step so far; a GCP policy-tag s
 
 def governance_for(settings: Settings | None) -> Governance | None:
     """The backend's governance step, or None (local, aws-nessie, gcp: access is enforced elsewhere)."""
-    if settings is None or settings.backend != "aws-glue":
+    if settings is None:
         return None
-    return LakeFormationColumnTags(settings)
+    backend = get_backend(settings.backend)
+    return backend.hook("governance")(settings) if backend.governance else None
 
 
 def with_governance(plan: TablePlan, governance: Governance | None) -> TablePlan:
