@@ -92,3 +92,20 @@ def test_cli_plan_apply_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("ICESPEC_BACKEND", "nope")
     assert main([*args, "plan"]) == 1
     assert "ICESPEC_BACKEND='nope'" in capsys.readouterr().err
+
+
+def test_two_template_sets_with_the_same_table_names_keep_their_own_specs(local_settings, tmp_path: Path):
+    """The IO manager finds specs by a key of the templates' content, not of their names only."""
+    from icespec.orchestration import IO_MANAGER_KEY
+    from icespec.spec import parse_spec
+
+    def orders_with(column: str):
+        return parse_spec(
+            f"name: orders\nnamespace: sales\ncolumns:\n  - {{name: {column}, type: long}}\n", "orders.yaml"
+        )
+
+    first = build_definitions([orders_with("a")], local_settings)
+    second = build_definitions([orders_with("b")], local_settings)
+    key = AssetKey(["sales", "orders"])
+    specs = [d.resources[IO_MANAGER_KEY].spec_for(key) for d in (first, second)]
+    assert [s.columns[0].name for s in specs] == ["a", "b"]

@@ -14,7 +14,6 @@
   for the partitioned ones.
 """
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,7 +36,7 @@ from dagster import (
 
 from icespec.catalogs import Settings
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
-from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager
+from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager, spec_registry_key
 from icespec.orchestration.quality_checks import Clock, utc_now
 from icespec.orchestration.reports import report_assets
 from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
@@ -159,7 +158,7 @@ def build_definitions(
     settings = settings or Settings.from_env()
     specs = list(specs)
     sources = dict(sources or {})
-    registry_key = hashlib.sha256("|".join(sorted(s.full_name for s in specs)).encode()).hexdigest()[:16]
+    registry_key = spec_registry_key(specs)
     SPEC_REGISTRY[registry_key] = {s.full_name: s for s in specs}
     partitions = DailyPartitionsDefinition(
         start_date=os.environ.get("ICESPEC_PARTITIONS_START", DEFAULT_PARTITIONS_START)

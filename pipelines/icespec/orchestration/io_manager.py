@@ -12,6 +12,9 @@
 """
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +35,18 @@ from icespec.tables.writers import WriteError, default_write_mode
 
 # Specs by registry key, then by "namespace.name"; build_definitions fills it (specs are not config).
 SPEC_REGISTRY: dict[str, dict[str, TableSpec]] = {}
+
+
+def spec_registry_key(specs: Sequence[TableSpec]) -> str:
+    """A key that changes with any template's content or file, not only with the table names: two
+    Definitions from different template sets never share specs, and the key is the same in every
+    process that loads the same templates (Dagster's run workers load the code location again)."""
+    document = sorted(
+        json.dumps({**s.to_dict(), "source_path": s.source_path}, sort_keys=True, default=str) for s in specs
+    )
+    return hashlib.sha256("\n".join(document).encode()).hexdigest()[:24]
+
+
 WRITE_MODE_METADATA = "icespec/write_mode"
 
 
