@@ -12,7 +12,7 @@ LAYERS = [
     ("errors",),
     ("spec",),
     ("schema",),
-    ("backends",),
+    ("backends", "core"),
     ("catalogs",),
     ("tables", "governance", "samples", "gcp"),
     ("quality", "drift", "alerts"),

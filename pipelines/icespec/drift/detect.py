@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from icespec.core.changes import Change, TablePlan
 from icespec.spec import TableSpec
-from icespec.tables.diff import Change, TablePlan, diff_table
+from icespec.tables.diff import diff_table
 from icespec.tables.plan import load_live_table
 
 if TYPE_CHECKING:

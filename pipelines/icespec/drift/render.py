@@ -13,28 +13,16 @@ from icespec.alerts import (
     Alert,
     AlertChange,
 )
+from icespec.core.changes import Change
 from icespec.drift.detect import TableDrift
 from icespec.spec import TableSpec
-from icespec.tables.diff import Change
-
-# Where to edit when the engine gives no line for a change: the template section it belongs to.
-SECTION_OF_KIND = {
-    "set_property": "properties",
-    "remove_property": "properties",
-    "add_partition_field": "partition_spec",
-    "rename_partition_field": "partition_spec",
-    "remove_partition_field": "partition_spec",
-    "add_sort_field": "sort_order",
-    "replace_sort_order": "sort_order",
-    "set_identifier_fields": "identifier_fields",
-}
 
 
 def location(spec: TableSpec, change: Change) -> str | None:
     """`template:line` to edit for this change (the file alone when no line is known)."""
     if not spec.source_path:
         return None
-    line = change.yaml_line or spec.line_of(SECTION_OF_KIND.get(change.kind, "columns"))
+    line = change.yaml_line or spec.line_of(change.kind.section)
     return f"{spec.source_path}:{line}" if line else spec.source_path
 
 
@@ -67,66 +55,10 @@ def fix_text(drift: TableDrift) -> str:
     )
 
 
-def _field(value: object) -> str:
-    if isinstance(value, dict) and "transform" in value:
-        return f"{value['transform']}({value['column']})"
-    if isinstance(value, dict) and "type" in value:
-        return str(value["type"])
-    return str(value)
-
-
-def _order(fields: object) -> str:
-    if not fields:
-        return "unsorted"
-    return ", ".join(f"{f['column']} {f['direction']} {f['null_order']}" for f in fields)  # type: ignore[union-attr]
-
-
-def _tags(tags: object) -> str:
-    return ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"  # type: ignore[union-attr]
-
-
 def drift_message(change: Change) -> str:
-    """The difference as drift reads: what is live against what the template says.
-
-    (The engine's own message says what `apply` would do; the alert's fix says that part.)
-    """
-    path, before, after = change.path, change.before, change.after
-    what = f"'{path}'" if path else "the table"
-    messages = {
-        "create_table": lambda: "the table is in the templates but not in the catalog",
-        "add_column": lambda: f"column '{path}' {_field(after)} is in the template but not in the live table",
-        "drop_column": lambda: f"live column '{path}' {before} is not in the template",
-        "rename_column": lambda: f"column '{before}' is live; the template renames it to '{after}'",
-        "promote_type": lambda: f"type of '{path}' is {before} live, {after} in the template",
-        "incompatible_type": lambda: f"type of '{path}' is {before} live, {after} in the template",
-        "make_optional": lambda: f"'{path}' is required live, optional in the template",
-        "make_required": lambda: f"'{path}' is optional live, required in the template",
-        "update_doc": lambda: f"description of {what} is {before!r} live, {after!r} in the template",
-        "set_identifier_fields": lambda: f"identifier fields are {before} live, {after} in the template",
-        "add_partition_field": lambda: (
-            f"partition field '{path}' {_field(after)} is in the template, not live"
-        ),
-        "remove_partition_field": lambda: (
-            f"live partition field '{path}' {_field(before)} is not in the template"
-        ),
-        "rename_partition_field": lambda: (
-            f"partition field '{before}' is live; the template names it '{after}'"
-        ),
-        "add_sort_field": lambda: f"sort order is {_order(before)} live, {_order(after)} in the template",
-        "replace_sort_order": lambda: f"sort order is {_order(before)} live, {_order(after)} in the template",
-        "set_property": lambda: f"property {path} is {before!r} live, {after!r} in the template",
-        "remove_property": lambda: f"property {path} = {before!r} is live but no longer in the template",
-        "set_column_tags": lambda: (
-            f"Lake Formation tags of column '{path}' are {_tags(before)} live, {_tags(after)} in the template"
-        ),
-        "remove_column_tags": lambda: (
-            f"column '{path}' carries Lake Formation tags {_tags(before)} but no template describes it"
-        ),
-    }
-    try:
-        return messages[change.kind]()
-    except (KeyError, TypeError, AttributeError):  # a kind added later: the engine's words
-        return change.message
+    """The difference as drift reads: what is live against what the template says (worded by its
+    `ChangeKind`; the engine's own message says what `apply` would do, the alert's fix says that part)."""
+    return change.kind.describe_drift(change)
 
 
 def alert_changes(drift: TableDrift) -> tuple[AlertChange, ...]:

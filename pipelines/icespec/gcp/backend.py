@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from icespec.core.changes import Change, TablePlan
 from icespec.errors import BackendError
 from icespec.gcp.arrow import from_bigquery_table, null_list_count, to_bigquery_table
 from icespec.gcp.schema import bigquery_schema, clustering_fields, resolve_policy_tags, strip_policy_tags
@@ -28,7 +29,6 @@ from icespec.gcp.settings import GcpSettings
 from icespec.schema import arrow_schema
 from icespec.spec import TableSpec
 from icespec.spec.types import PrimitiveType
-from icespec.tables.diff import Change, TablePlan
 
 if TYPE_CHECKING:
     from google.cloud import bigquery

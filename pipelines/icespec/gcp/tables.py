@@ -13,11 +13,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from icespec.catalogs.settings import Settings
+from icespec.core.changes import TablePlan
 from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError, GcpWriteResult
 from icespec.gcp.settings import GcpSettings
 from icespec.spec import TableSpec
 from icespec.tables.apply import ApplyError, ApplyResult
-from icespec.tables.diff import TablePlan
 from icespec.tables.writers import WriteError, to_arrow
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from icespec.backends import get_backend
 from icespec.catalogs import Settings
+from icespec.core.changes import TablePlan
 from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
 from icespec.tables.apply import ApplyResult
-from icespec.tables.diff import TablePlan
 from icespec.tables.governance import Governance, governance_for
 
 if TYPE_CHECKING:

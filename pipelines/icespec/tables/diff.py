@@ -13,7 +13,6 @@ live path in `before`. `apply` runs the renames first, so all other paths resolv
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from pyiceberg.exceptions import ResolveError
@@ -30,6 +29,7 @@ from pyiceberg.types import (
     StructType,
 )
 
+from icespec.core.changes import GOVERNANCE_KINDS, SCHEMA_KINDS, Change, ChangeKind, TablePlan
 from icespec.schema import iceberg_schema, table_properties
 from icespec.spec import Column, TableSpec
 
@@ -42,79 +42,8 @@ MANAGED_PROPERTIES_KEY = "icespec.managed-properties"
 COMMENT_PROPERTY = "comment"  # the table description, as Hive/Glue/Spark read it
 FORMAT_VERSION = "format-version"  # lives in table metadata, not in properties
 
-CHANGE_KINDS = (
-    "create_table",
-    "add_column",
-    "rename_column",
-    "promote_type",
-    "make_optional",
-    "update_doc",
-    "set_identifier_fields",
-    "add_partition_field",
-    "rename_partition_field",
-    "remove_partition_field",
-    "add_sort_field",
-    "replace_sort_order",
-    "set_property",
-    "remove_property",
-    "drop_column",
-    "incompatible_type",
-    "make_required",
-)
-# Access governance (column Lake Formation tags on aws-glue): never breaking, applied after the commit.
-GOVERNANCE_KINDS = ("set_column_tags", "remove_column_tags")
-SCHEMA_KINDS = frozenset(
-    {"add_column", "rename_column", "promote_type", "make_optional", "update_doc", "drop_column",
-     "incompatible_type", "make_required", "set_identifier_fields"}
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str
-    path: str  # column path ("address.city"), property key, or "" for table-level
-    before: Any  # JSON-able
-    after: Any  # JSON-able
-    breaking: bool
-    message: str
-    yaml_line: int | None = None
-    data_impact: str | None = None  # what happens to the rows already in the table (plan, CLI)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class TablePlan:
-    spec: TableSpec
-    exists: bool
-    changes: tuple[Change, ...]
-    notes: tuple[str, ...] = ()  # e.g. why the governance comparison was skipped
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes)
-
-    @property
-    def has_breaking(self) -> bool:
-        return any(c.breaking for c in self.changes)
-
-    @property
-    def breaking_changes(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.breaking)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.spec.full_name,
-            "namespace": self.spec.namespace,
-            "name": self.spec.name,
-            "template": self.spec.source_path,
-            "exists": self.exists,
-            "has_changes": self.has_changes,
-            "has_breaking": self.has_breaking,
-            "changes": [c.to_dict() for c in self.changes],
-            "notes": list(self.notes),
-        }
+CHANGE_KINDS = tuple(k for k in ChangeKind if not k.governance)
+__all__ = ["GOVERNANCE_KINDS", "SCHEMA_KINDS", "Change", "ChangeKind", "TablePlan", "diff_table"]
 
 
 def type_text(t: IcebergType) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from icespec.backends import get_backend
+from icespec.core.changes import Change, TablePlan
 from icespec.spec import TableSpec
-from icespec.tables.diff import Change, TablePlan
 
 if TYPE_CHECKING:
     from icespec.catalogs import Settings

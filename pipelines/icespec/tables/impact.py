@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.io.pyarrow import ArrowScan
 
+from icespec.core.changes import Change, TablePlan
 from icespec.schema import iceberg_schema
 from icespec.tables.conform import column_at
-from icespec.tables.diff import Change, TablePlan
 
 if TYPE_CHECKING:
     from pyiceberg.table import Table

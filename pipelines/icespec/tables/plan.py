@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 
+from icespec.core.changes import Change, TablePlan
 from icespec.spec import TableSpec
-from icespec.tables.diff import Change, TablePlan, diff_table
+from icespec.tables.diff import diff_table
 from icespec.tables.governance import Governance, with_governance
 
 if TYPE_CHECKING:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from pyiceberg.manifest import DataFile
     from pyiceberg.table import Table, Transaction
 
-    from icespec.tables.diff import Change
+    from icespec.core.changes import Change
 
 TIMESTAMPS = (TimestampType, TimestamptzType, TimestampNanoType, TimestamptzNanoType)
 FAILURE_BUDGET = 10_000  # unconvertible values counted exactly per column; beyond, "more than"

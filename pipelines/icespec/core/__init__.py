@@ -1,0 +1,1 @@
+"""Backend-neutral concepts every backend shares: changes and plans (`changes`)."""
