@@ -10,8 +10,7 @@ from typing import Any
 
 from icespec.cli import UsageError
 from icespec.cli.common import load_tables
-
-WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
+from icespec.core.modes import WRITE_MODES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -19,10 +19,9 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from icespec.core.modes import WRITE_MODES
 from icespec.errors import WriteError
 from icespec.spec import Column, TableSpec
-
-WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
 
 
 class RowFilterLike(Protocol):
@@ -43,7 +42,9 @@ def to_arrow(data: Any) -> pa.Table:
         return data.to_arrow()
     if module.startswith("pandas"):
         return pa.Table.from_pandas(data, preserve_index=False)
-    raise WriteError(f"cannot write a {type(data).__name__}: pass a pyarrow Table, pandas or polars DataFrame")
+    raise WriteError(
+        f"cannot write a {type(data).__name__}: pass a pyarrow Table, pandas or polars DataFrame"
+    )
 
 
 def _unwrap(t: pa.DataType) -> pa.DataType:
@@ -75,7 +76,9 @@ def cast_allowed(source: pa.DataType, target: pa.DataType) -> bool:
     if (t.is_list(source) or t.is_large_list(source)) and (t.is_list(target) or t.is_large_list(target)):
         return cast_allowed(source.value_type, target.value_type)
     if t.is_map(source) and t.is_map(target):
-        return cast_allowed(source.key_type, target.key_type) and cast_allowed(source.item_type, target.item_type)
+        return cast_allowed(source.key_type, target.key_type) and cast_allowed(
+            source.item_type, target.item_type
+        )
     if t.is_struct(source) and t.is_struct(target):
         names = {f.name for f in source}
         target_names = {f.name for f in target}
@@ -130,7 +133,9 @@ def _fill_struct_children(array: pa.Array, target: pa.DataType) -> pa.Array:
         values = array.field(index) if index >= 0 else pa.nulls(len(array), child.type)
         children.append(_fill_struct_children(values, child.type))
         fields.append(pa.field(child.name, children[-1].type, nullable=True))
-    return pa.StructArray.from_arrays(children, fields=fields, mask=array.is_null() if array.null_count else None)
+    return pa.StructArray.from_arrays(
+        children, fields=fields, mask=array.is_null() if array.null_count else None
+    )
 
 
 def conform_batch(spec: TableSpec, data: Any, target: pa.Schema) -> pa.Table:
@@ -163,10 +168,14 @@ def conform_batch(spec: TableSpec, data: Any, target: pa.Schema) -> pa.Table:
             try:
                 chunks = [_fill_struct_children(chunk, field.type) for chunk in column.chunks]
                 column = pc.cast(
-                    pa.chunked_array(chunks, type=chunks[0].type if chunks else column.type), field.type, safe=True
+                    pa.chunked_array(chunks, type=chunks[0].type if chunks else column.type),
+                    field.type,
+                    safe=True,
                 )
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                problems.append(f"column '{field.name}': cannot convert {column.type} to {field.type} safely ({exc})")
+                problems.append(
+                    f"column '{field.name}': cannot convert {column.type} to {field.type} safely ({exc})"
+                )
                 continue
         whole = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
         _required_nulls(whole, field, field.name, required, problems)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import io
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from icespec.core.changes import Change, TablePlan
-from icespec.errors import BackendError
+from icespec.core.conform import check_mode, check_write, conform_batch
+from icespec.core.results import WriteResult
+from icespec.errors import BackendError, WriteError
 from icespec.gcp.arrow import from_bigquery_table, null_list_count, to_bigquery_table
 from icespec.gcp.schema import bigquery_schema, clustering_fields, resolve_policy_tags, strip_policy_tags
 from icespec.gcp.settings import GcpSettings
@@ -33,40 +33,14 @@ from icespec.spec.types import PrimitiveType
 if TYPE_CHECKING:
     from google.cloud import bigquery
 
-WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
+    from icespec.tables.filters import RowFilter
+
 STAGING_PREFIX = "_icespec_stage_"
 STAGING_LIFETIME = timedelta(hours=1)  # a crashed writer's staging table expires by itself
 
 
 class GcpBackendError(BackendError):
     """The operation cannot be done as asked; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class GcpWriteResult:
-    mode: str
-    rows_written: int  # rows of the batch that landed in the table
-    rows_inserted: int
-    rows_updated: int
-    rows_deleted: int
-    job_id: str | None  # BigQuery job of the DML statement (BigQuery's counterpart of a snapshot id)
-    null_lists_as_empty: int = 0  # NULL lists/maps stored as [] (BigQuery has no NULL ARRAY)
-    table: str = ""  # project.dataset.name
-    total_rows: int | None = None  # not known from the DML job: read with table_metadata
-
-    def describe(self) -> str:
-        text = f"{self.table}: {self.mode} wrote {self.rows_written} rows (job {self.job_id})"
-        if self.mode == "upsert":
-            text += f": {self.rows_updated} updated, {self.rows_inserted} inserted"
-        elif self.rows_deleted:
-            text += f", replaced {self.rows_deleted} rows"
-        if self.null_lists_as_empty:
-            text += f"; {self.null_lists_as_empty} NULL list/map value(s) stored as [] (BigQuery has no NULL ARRAY)"
-        return text
-
-    def metadata(self) -> dict[str, Any]:
-        """What only a BigQuery write has (for Dagster output metadata)."""
-        return {"job_id": str(self.job_id), "null_lists_as_empty": self.null_lists_as_empty}
 
 
 def make_client(settings: GcpSettings) -> bigquery.Client:
@@ -274,31 +248,22 @@ class BigQueryLakehouse:
         *,
         where: str | None = None,
         allow_empty: bool = False,
-    ) -> GcpWriteResult:
+    ) -> WriteResult:
         """One DML statement. `where` (pyiceberg's row-filter syntax, mode overwrite) replaces only
         the rows it matches, rendered as GoogleSQL by `icespec.gcp.sql_filter`."""
-        if mode not in WRITE_MODES:
-            raise GcpBackendError(f"unknown write mode {mode!r}: use one of {', '.join(WRITE_MODES)}")
-        if where is not None and mode != "overwrite":
-            raise GcpBackendError(
-                f"{spec.full_name}: a `where` filter replaces rows, so it goes with mode overwrite"
-            )
-        batch = self._conform(spec, data)
-        condition = self._replace_where(spec, batch, where) if where is not None else None
-        if mode == "overwrite" and batch.num_rows == 0 and not allow_empty:
-            scope = f"the rows where {where}" if where else "every row"
-            raise GcpBackendError(
-                f"{spec.full_name}: refusing to replace {scope} with an empty batch (0 rows); nothing was "
-                "written. If it really should become empty, pass --allow-empty (allow_empty=True)."
-            )
+        # The same validator and write rules as the Iceberg backends (icespec.core.conform), over the
+        # template's Arrow schema: what the BigQuery table holds once `apply` has run.
+        check_mode(spec, mode, where)
+        batch = conform_batch(spec, data, arrow_schema(spec))
+        row_filter = self._row_filter(spec, where) if where is not None else None
+        check_write(spec, batch, mode, row_filter, allow_empty)
+        condition = self._replace_where(spec, row_filter) if row_filter is not None else None
         target = self.table_id(spec)
         if self._get(target) is None:
             raise GcpBackendError(f"table {target} does not exist: run `icespec apply` (backend gcp) first")
         partition_key = self._partition_key(spec) if mode == "overwrite_partitions" else None
-        if mode == "upsert":
-            self._check_upsert(spec, batch)
         if batch.num_rows == 0 and mode != "overwrite":
-            return GcpWriteResult(mode, 0, 0, 0, 0, None, table=target)
+            return WriteResult(target, mode, None, 0, commit_kind="job")
         names = [c.name for c in spec.columns]
         staging = self._stage(spec, batch)
         try:
@@ -319,61 +284,27 @@ class BigQueryLakehouse:
             )
         else:
             inserted, updated, deleted = estimate
-        return GcpWriteResult(
-            mode, inserted + updated, inserted, updated, deleted, job.job_id, null_list_count(batch), target
-        )
+        return WriteResult(
+            target, mode, None, batch.num_rows, rows_updated=updated, rows_inserted=inserted, rows_deleted=deleted,
+            where=where, commit_kind="job", job_id=job.job_id, null_lists_as_empty=null_list_count(batch),
+        )  # fmt: skip
 
-    def _conform(self, spec: TableSpec, data: pa.Table) -> pa.Table:
-        """`data` as the template's Arrow schema; unknown columns and NULLs in required ones refused."""
-        target = arrow_schema(spec)
-        where = spec.source_path or spec.full_name
-        unknown = [n for n in data.column_names if target.get_field_index(n) < 0]
-        if unknown:
-            raise GcpBackendError(
-                f"{where}: the batch has column(s) {', '.join(unknown)} that the template does not declare; "
-                "add them to the template (and apply) or drop them before writing"
-            )
-        arrays = []
-        for field in target:
-            if field.name not in data.column_names:
-                if not field.nullable:
-                    raise GcpBackendError(
-                        f"{where}: required column '{field.name}' is missing from the batch"
-                    )
-                arrays.append(pa.nulls(data.num_rows, field.type))
-                continue
-            column = data.column(field.name)
-            if not field.nullable and column.null_count:
-                raise GcpBackendError(
-                    f"{where}: required column '{field.name}' has {column.null_count} NULL value(s); nothing was written"
-                )
-            try:
-                arrays.append(column.cast(field.type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise GcpBackendError(
-                    f"{where}: column '{field.name}' ({column.type}) does not fit {field.type}: {error}"
-                ) from error
-        return pa.Table.from_arrays(arrays, schema=target)
-
-    def _replace_where(self, spec: TableSpec, batch: pa.Table, where: str) -> str:
-        """The filter as SQL on the target (alias T), after checking every batch row matches it."""
-        from icespec.gcp.sql_filter import to_sql
+    def _row_filter(self, spec: TableSpec, where: str) -> RowFilter:
         from icespec.schema import iceberg_schema
         from icespec.tables.filters import RowFilterError, parse_row_filter
 
-        schema = iceberg_schema(spec)
         try:
-            row_filter = parse_row_filter(where, schema)
+            return parse_row_filter(where, iceberg_schema(spec))
         except RowFilterError as error:
-            raise GcpBackendError(f"{spec.full_name}: {error}; nothing was written") from None
-        outside, first = row_filter.count_outside(batch)
-        if outside:
-            raise GcpBackendError(
-                f"{spec.full_name}: {outside} of {batch.num_rows} batch row(s) do not match the replace-where "
-                f"filter {where!r} (the first is row {first}); nothing was written"
-            )
+            raise WriteError(f"{spec.full_name}: {error}; nothing was written") from None
+
+    def _replace_where(self, spec: TableSpec, row_filter: RowFilter) -> str:
+        """The filter as SQL on the target (alias T): the rows the write replaces."""
+        from icespec.gcp.sql_filter import to_sql
+        from icespec.schema import iceberg_schema
+
         try:
-            condition = to_sql(row_filter.bound, schema, alias="T")
+            condition = to_sql(row_filter.bound, iceberg_schema(spec), alias="T")
         except ValueError as error:
             raise GcpBackendError(f"{spec.full_name}: {error}") from None
         # The Iceberg backends' rule (pyiceberg's delete): keep a row where NOT condition is TRUE, or a
@@ -382,19 +313,6 @@ class BigQueryLakehouse:
         keep += [f"{quote(path, 'T')} IS NULL" for path in row_filter.null_guarded]
         keep += [f"IS_NAN({quote(path, 'T')})" for path in row_filter.nan_guarded]
         return f"NOT COALESCE({' OR '.join(f'({k})' for k in keep)}, FALSE)"
-
-    def _check_upsert(self, spec: TableSpec, batch: pa.Table) -> None:
-        if not spec.identifier_fields:
-            raise GcpBackendError(
-                f"{spec.source_path or spec.full_name}: upsert needs identifier_fields in the template"
-            )
-        keys = pa.table({str(i): pc.struct_field(batch.column(k.split(".")[0]).combine_chunks(), k.split(".")[1:])
-                         if "." in k else batch.column(k) for i, k in enumerate(spec.identifier_fields)})  # fmt: skip
-        if keys.num_rows and keys.group_by(keys.column_names).aggregate([]).num_rows != keys.num_rows:
-            raise GcpBackendError(
-                f"{spec.source_path or spec.full_name}: the batch holds several rows with the same "
-                f"{', '.join(spec.identifier_fields)}; upsert needs one row per key (nothing was written)"
-            )
 
     def _partition_key(self, spec: TableSpec) -> list[str]:
         if not spec.partition_spec:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from icespec.catalogs.settings import Settings
 from icespec.core.changes import TablePlan
-from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError, GcpWriteResult
+from icespec.core.results import ApplyResult, WriteResult
+from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError
 from icespec.gcp.settings import GcpSettings
 from icespec.spec import TableSpec
-from icespec.tables.apply import ApplyError, ApplyResult
+from icespec.tables.apply import ApplyError
 from icespec.tables.writers import WriteError, to_arrow
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class BigQueryTables:
         *,
         where: str | None = None,
         allow_empty: bool = False,
-    ) -> GcpWriteResult:
+    ) -> WriteResult:
         try:
             return self.lakehouse.write(spec, to_arrow(data), mode, where=where, allow_empty=allow_empty)
         except GcpBackendError as error:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyiceberg.exceptions import CommitFailedException, TableAlreadyExistsError, ValidationException
 from pyiceberg.table.metadata import SUPPORTED_TABLE_FORMAT_VERSION
 from pyiceberg.table.sorting import NullOrder
 from pyiceberg.transforms import parse_transform
 
+from icespec.core.results import ApplyResult
 from icespec.errors import PlanError
 from icespec.schema import iceberg_schema, table_properties
 from icespec.spec import TableSpec
@@ -85,25 +85,6 @@ class BreakingChangesRefused(ApplyError):
             "breaking changes refused (re-run with --allow-breaking to apply them); nothing was changed:\n"
             + "\n".join(lines)
         )
-
-
-@dataclass
-class ApplyResult:
-    spec: TableSpec
-    action: str  # created | updated | unchanged
-    changes: tuple[Change, ...] = ()
-    governance: Any = None  # the governance step's own records (aws-glue: `ColumnTagChange`s)
-    notes: list[str] = field(default_factory=list)
-    governance_changes: tuple[Change, ...] = ()  # the same, as plan changes (set_column_tags, ...)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "table": self.spec.full_name,
-            "action": self.action,
-            "changes": [c.to_dict() for c in self.changes],
-            "governance": [c.to_dict() for c in self.governance_changes],
-            "notes": self.notes,
-        }
 
 
 def _path(dotted: str) -> tuple[str, ...]:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from icespec.backends import get_backend
 from icespec.catalogs import Settings
 from icespec.core.changes import TablePlan
+from icespec.core.results import ApplyResult
 from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
-from icespec.tables.apply import ApplyResult
 from icespec.tables.governance import Governance, governance_for
 
 if TYPE_CHECKING:

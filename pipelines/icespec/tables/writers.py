@@ -64,8 +64,19 @@ from pyiceberg.table import TableProperties
 from pyiceberg.table.update import AssertLastAssignedFieldId
 from pyiceberg.utils.properties import property_as_int
 
+from icespec.core.conform import (
+    WRITE_MODES,
+    check_mode,
+    check_write,
+    distinct_keys,
+    key_columns,
+    sort_rows,
+    to_arrow,
+)
+from icespec.core.results import WriteResult
+from icespec.errors import WriteError
 from icespec.spec import TableSpec
-from icespec.tables.conform import WriteError, conform, key_columns, sort_rows, to_arrow
+from icespec.tables.conform import conform
 from icespec.tables.filters import RowFilter, RowFilterError, parse_row_filter
 
 if TYPE_CHECKING:
@@ -82,7 +93,6 @@ __all__ = [
     "write_table",
 ]
 
-WRITE_MODES = ("append", "overwrite", "overwrite_partitions", "upsert")
 WRITE_MODE_PROPERTY = "icespec.write-mode"  # recorded in each snapshot's summary
 REPLACE_WHERE_PROPERTY = "icespec.replace-where"  # the expression of a replace-where, in the summary
 
@@ -95,40 +105,6 @@ _TABLE_LOCKS_GUARD = threading.Lock()
 def _table_lock(table: Table) -> threading.Lock:
     with _TABLE_LOCKS_GUARD:
         return _TABLE_LOCKS.setdefault(table.metadata.location, threading.Lock())
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    table: str
-    mode: str
-    snapshot_id: int | None  # the snapshot this write committed (None: nothing to commit)
-    rows_written: int  # rows in the batch
-    rows_updated: int = 0  # upsert: batch rows whose key already existed
-    rows_inserted: int = 0  # upsert: batch rows with a new key; other modes: rows_written
-    rows_deleted: int = 0  # live rows removed (overwrite modes; upsert: the rows it replaced)
-    replans: int = 0  # times the write was planned again because a concurrent commit made its plan stale
-    where: str | None = None  # replace-where expression
-    total_rows: int | None = None  # rows in the table at the committed snapshot (its summary)
-
-    def describe(self) -> str:
-        if self.snapshot_id is None:
-            return f"{self.table}: {self.mode}: nothing to write (0 rows), no snapshot committed"
-        scope = f" where {self.where}" if self.where else ""
-        text = (
-            f"{self.table}: {self.mode}{scope} wrote {self.rows_written} rows (snapshot {self.snapshot_id})"
-        )
-        if self.mode == "upsert":
-            text += f": {self.rows_updated} updated, {self.rows_inserted} inserted"
-        elif self.rows_deleted:
-            text += f", replaced {self.rows_deleted} rows"
-        return text
-
-    def metadata(self) -> dict[str, Any]:
-        """What only an Iceberg commit has (for Dagster output metadata)."""
-        facts: dict[str, Any] = {"snapshot_id": str(self.snapshot_id), "replans": self.replans}
-        if self.where:
-            facts["replace_where"] = self.where
-        return facts
 
 
 @dataclass
@@ -280,12 +256,6 @@ def _matched_rows(keys: pa.Table, value_set: pa.Table) -> pa.Array:
     return pa.array(mask)
 
 
-def _distinct_keys(keys: pa.Table) -> int:
-    if keys.num_columns == 1:
-        return pc.count_distinct(keys.column(0)).as_py()
-    return keys.group_by(keys.column_names).aggregate([]).num_rows
-
-
 def _plan_upsert(table: Table, batch: pa.Table, identifier: tuple[str, ...]) -> _Plan:
     incoming = key_columns(batch, identifier)
     bounds = _KeyBounds(table, identifier, incoming)
@@ -308,7 +278,7 @@ def _plan_upsert(table: Table, batch: pa.Table, identifier: tuple[str, ...]) -> 
             writer.submit(rows.filter(pc.invert(matched)))
         plan.adds = writer.files()
     if found:  # batch keys are unique: the distinct keys found are the batch rows that update
-        plan.rows_updated = _distinct_keys(pa.concat_tables(found))
+        plan.rows_updated = distinct_keys(pa.concat_tables(found))
     return plan
 
 
@@ -400,31 +370,7 @@ def _check_batch(
     table: Table, spec: TableSpec, data: Any, mode: str, row_filter: RowFilter | None, allow_empty: bool
 ) -> pa.Table:
     batch = conform(table, spec, data)
-    if mode == "overwrite" and batch.num_rows == 0 and not allow_empty:
-        scope = f"the rows where {row_filter.text}" if row_filter else "every row"
-        raise WriteError(
-            f"{spec.full_name}: refusing to replace {scope} with an empty batch (0 rows); nothing was "
-            "written. If the table (or that range) really should become empty, pass --allow-empty "
-            "(allow_empty=True)."
-        )
-    if row_filter is not None and batch.num_rows:
-        outside, first = row_filter.count_outside(batch)
-        if outside:
-            raise WriteError(
-                f"{spec.full_name}: {outside} of {batch.num_rows} batch row(s) do not match the replace-where "
-                f"filter {row_filter.text!r} (the first is row {first}); nothing was written. Replace-where "
-                "only writes rows it would replace: widen the filter or drop those rows."
-            )
-    if mode == "upsert":
-        identifier = tuple(spec.identifier_fields)
-        if not identifier:
-            raise WriteError(f"{spec.full_name}: upsert needs identifier_fields in the template")
-        duplicates = batch.num_rows - _distinct_keys(key_columns(batch, identifier))
-        if duplicates:
-            raise WriteError(
-                f"{spec.full_name}: the batch repeats {duplicates} identifier value(s) of "
-                f"({', '.join(identifier)}); upsert needs one row per key, nothing was written"
-            )
+    check_write(spec, batch, mode, row_filter, allow_empty)
     return sort_rows(batch, spec)
 
 
@@ -447,12 +393,7 @@ def write_table(
     `where` (pyiceberg's row-filter syntax) turns an overwrite into a replace-where; `allow_empty`
     lets a 0-row overwrite empty the table (or the `where` range).
     """
-    if mode not in WRITE_MODES:
-        raise WriteError(f"unknown write mode {mode!r}: use one of {', '.join(WRITE_MODES)}")
-    if where is not None and mode != "overwrite":
-        raise WriteError(
-            f"{spec.full_name}: a `where` filter replaces rows, so it goes with mode overwrite, not {mode}"
-        )
+    check_mode(spec, mode, where)
     if mode == "overwrite_partitions" and table.spec().is_unpartitioned():
         raise WriteError(f"{spec.full_name} is not partitioned: use overwrite")
 
