@@ -12,12 +12,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint fmt bench checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
+.PHONY: help venv demo test lint typecheck fmt bench checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
 
 help:
 	@echo "make demo   — set up and run the main job on the embedded default (SQLite catalog + local warehouse)"
 	@echo "make test   — set up and run every test (Python, Terraform, checkov, emulators)"
-	@echo "make lint   — ruff + terraform fmt -check"
+	@echo "make lint   — ruff + mypy (strict on the core layers) + terraform fmt -check"
 	@echo "make fmt    — ruff format/fix + terraform fmt"
 	@echo "make bench  — benchmarks, printed as ratios against a baseline measured in the same run"
 
@@ -80,10 +80,13 @@ gcp-schemas: $(STAMP)
 demo: $(STAMP) duckdb-iceberg-venv
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema
+test: $(STAMP) checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
-lint: $(STAMP)
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check pipelines tests scripts
 	$(BIN)/ruff format --check pipelines tests scripts
 	terraform fmt -check -recursive terraform

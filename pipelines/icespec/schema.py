@@ -29,7 +29,7 @@ from icespec.spec.types import (
 )
 
 
-def _to_pyiceberg(t: IcebergType, ids: itertools.count) -> pi.IcebergType:
+def _to_pyiceberg(t: IcebergType, ids: itertools.count[int]) -> pi.IcebergType:
     if isinstance(t, PrimitiveType):
         return to_pyiceberg_primitive(t)
     if isinstance(t, StructType):
@@ -54,7 +54,7 @@ def _to_pyiceberg(t: IcebergType, ids: itertools.count) -> pi.IcebergType:
     raise TypeError(f"not an icespec type: {t!r}")  # the spec layer never builds one
 
 
-def iceberg_field(column: Column, field_id: int, ids: itertools.count) -> pi.NestedField:
+def iceberg_field(column: Column, field_id: int, ids: itertools.count[int]) -> pi.NestedField:
     return pi.NestedField(
         field_id,
         column.name,

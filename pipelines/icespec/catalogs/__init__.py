@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from icespec.backends import get_backend
-from icespec.catalogs.settings import BACKENDS, Settings, SettingsError
-from icespec.errors import NotFoundError
+from icespec.catalogs.settings import BACKENDS, Settings
+from icespec.errors import NotFoundError, SettingsError
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
@@ -76,7 +76,8 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
         raise SettingsError(
             [f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"]
         )
-    return backend.hook("catalog")(settings)
+    properties: dict[str, str] = backend.hook("catalog")(settings)
+    return properties
 
 
 class CatalogMissing(NotFoundError):
@@ -109,7 +110,8 @@ def open_catalog(settings: Settings | None = None, *, create: bool = True) -> Ca
             if settings.warehouse and settings.warehouse.startswith("file://"):
                 Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)
     if backend.open_catalog is not None:
-        return backend.hook("open_catalog")(settings)
+        opened: Catalog = backend.hook("open_catalog")(settings)
+        return opened
     return load_catalog(settings.catalog_name, **catalog_properties(settings))
 
 

@@ -205,6 +205,14 @@ class ChangeKind(StrEnum):
                                  "the live table is a {before}, the template describes a {after}", "plain",
                                  "always_breaking")  # fmt: skip
 
+    @classmethod
+    def of(cls, name: str) -> ChangeKind:
+        """The kind called `name` (a ValueError naming it when there is none)."""
+        found = cls._value2member_map_.get(str(name))
+        if not isinstance(found, ChangeKind):
+            raise ValueError(f"{name!r} is not a ChangeKind")
+        return found
+
     def describe_drift(self, change: Change) -> str:
         """The difference as drift reads it: what is live against what the template says."""
         show = _RENDERERS[self.render]
@@ -238,7 +246,7 @@ class Change:
     data_impact: str | None = None  # what happens to the rows already in the table (plan, CLI)
 
     def __post_init__(self) -> None:
-        kind = ChangeKind(self.kind)  # a kind no backend knows is a bug: ValueError here
+        kind = ChangeKind.of(self.kind)  # a kind no backend knows is a bug: ValueError here
         object.__setattr__(self, "kind", kind)
         if kind.always_breaking and not self.breaking:
             raise ValueError(f"a {kind} change is always breaking ({self.path or 'the table'})")

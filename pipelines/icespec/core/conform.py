@@ -58,19 +58,19 @@ def cast_allowed(source: pa.DataType, target: pa.DataType) -> bool:
         return True
     t = pa.types
     if t.is_integer(source):
-        return t.is_integer(target) or t.is_floating(target) or t.is_decimal(target)
+        return bool(t.is_integer(target) or t.is_floating(target) or t.is_decimal(target))
     if t.is_floating(source):
-        return t.is_floating(target)
+        return bool(t.is_floating(target))
     if t.is_decimal(source):
-        return t.is_decimal(target)
+        return bool(t.is_decimal(target))
     if t.is_string(source) or t.is_large_string(source) or t.is_string_view(source):
-        return t.is_string(target) or t.is_large_string(target)
+        return bool(t.is_string(target) or t.is_large_string(target))
     if t.is_binary(source) or t.is_large_binary(source) or t.is_fixed_size_binary(source):
-        return t.is_binary(target) or t.is_large_binary(target) or t.is_fixed_size_binary(target)
+        return bool(t.is_binary(target) or t.is_large_binary(target) or t.is_fixed_size_binary(target))
     if t.is_date(source):
-        return t.is_date(target)
+        return bool(t.is_date(target))
     if t.is_time(source):
-        return t.is_time(target)
+        return bool(t.is_time(target))
     if t.is_timestamp(source) and t.is_timestamp(target):
         return (source.tz is None) == (target.tz is None)  # naive <-> zoned would invent a zone
     if (t.is_list(source) or t.is_large_list(source)) and (t.is_list(target) or t.is_large_list(target)):
@@ -209,7 +209,7 @@ def key_columns(rows: pa.Table, identifier: tuple[str, ...]) -> pa.Table:
 def distinct_keys(keys: pa.Table) -> int:
     if keys.num_columns == 1:
         return int(pc.count_distinct(keys.column(0)).as_py())
-    return keys.group_by(keys.column_names).aggregate([]).num_rows
+    return int(keys.group_by(keys.column_names).aggregate([]).num_rows)
 
 
 def check_mode(spec: TableSpec, mode: str, where: str | None) -> None:

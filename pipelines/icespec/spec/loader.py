@@ -11,7 +11,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -54,7 +54,8 @@ MAX_TRANSFORM_WIDTH = 2**31 - 1  # bucket[N] and truncate[W] are 32-bit ints in 
 
 @cache
 def template_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 @cache
@@ -143,7 +144,7 @@ class _TemplateReader:
         label = ""
         for index, part in enumerate(path):
             parent_key = path[index - 1] if index else None
-            node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
+            node = _child(node, part)
             if isinstance(part, int):
                 if (
                     parent_key in ("columns", "fields")
@@ -182,7 +183,7 @@ class _TemplateReader:
             expected = (
                 error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
             )
-            wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in expected)
+            wanted = " or ".join(_JSON_TYPE_NAMES.get(str(t), str(t)) for t in expected)
             self.error(path, f"{here} must be {wanted}, not {_describe_value(error.instance)}")
         elif kind == "enum":
             options = [str(o) for o in error.validator_value]
@@ -227,7 +228,12 @@ class _TemplateReader:
         properties = self.properties()
         self.nanosecond_types_need_v3(columns, properties.get("format-version", "2"))
         freshness = self.freshness(columns)
-        if self.problems or not structurally_valid:
+        if (
+            self.problems
+            or not structurally_valid
+            or not isinstance(name, str)
+            or not isinstance(namespace, str)
+        ):
             return None
         return TableSpec(
             name=name,
@@ -428,7 +434,7 @@ class _TemplateReader:
             visit(c.name, c.iceberg_type)
         return paths
 
-    def reference(self, columns: list[Column], dotted: str, path: PathKey, role: str) -> IcebergType | None:
+    def reference(self, columns: list[Column], dotted: str, path: PathKey, role: str) -> PrimitiveType | None:
         resolved = resolve_path(columns, dotted)
         status, t = resolved.status, resolved.type
         if status == "missing":
@@ -579,8 +585,8 @@ class _TemplateReader:
         for key, value in (raw if isinstance(raw, dict) else {}).items():
             path = ("properties", key)
             name, problem = resolve_property(key)
-            if problem:
-                self.error(path, problem, key=True)
+            if problem or name is None:
+                self.error(path, problem or f"unknown property '{key}'", key=True)
                 continue
             if name in result:
                 self.error(path, f"'{key}' and '{origin[name]}' both set {name}: keep one", key=True)
@@ -633,7 +639,12 @@ class _TemplateReader:
                     ("freshness", key), f"freshness {key} {value} is longer than {MAX_DURATION_DAYS} days"
                 )
                 durations_valid = False
-        if durations_valid and _duration_seconds(warn) >= _duration_seconds(fail):
+        if (
+            durations_valid
+            and isinstance(warn, str)
+            and isinstance(fail, str)
+            and _duration_seconds(warn) >= _duration_seconds(fail)
+        ):
             self.error(
                 ("freshness", "warn_after"),
                 f"freshness warn_after {warn} must be shorter than fail_after {fail}",
@@ -643,10 +654,19 @@ class _TemplateReader:
         return Freshness(column=dotted, fail_after=fail, warn_after=warn if isinstance(warn, str) else None)
 
 
-def _walk_with_paths(column: Column, path: PathKey):
+def _walk_with_paths(column: Column, path: PathKey) -> Iterator[tuple[PathKey, Column]]:
     yield path, column
     for index, child in enumerate(column.fields or ()):
         yield from _walk_with_paths(child, (*path, "fields", index))
+
+
+def _child(node: Any, part: str | int) -> Any:
+    """node[part] in the parsed YAML, or None when it is not there."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _has(node: Any, part: str | int) -> bool:

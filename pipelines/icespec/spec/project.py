@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from icespec.errors import SettingsError
 
@@ -35,7 +36,7 @@ class Project:
         return self.root or Path.cwd()
 
 
-def _configured(pyproject: Path) -> dict | None:
+def _configured(pyproject: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyiceberg import types as pyiceberg_types
 
 from icespec.errors import IcespecError
 
@@ -285,11 +290,11 @@ def canonical_type(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def to_pyiceberg_primitive(t: PrimitiveType):  # -> pyiceberg.types.PrimitiveType
+def to_pyiceberg_primitive(t: PrimitiveType) -> pyiceberg_types.PrimitiveType:
     """The pyiceberg type for one of our primitives (pyiceberg's own type system, no copies)."""
     from pyiceberg import types as pi
 
-    simple = {
+    simple: dict[str, Callable[[], pi.PrimitiveType]] = {
         "boolean": pi.BooleanType,
         "int": pi.IntegerType,
         "long": pi.LongType,
@@ -306,7 +311,9 @@ def to_pyiceberg_primitive(t: PrimitiveType):  # -> pyiceberg.types.PrimitiveTyp
         "binary": pi.BinaryType,
     }
     if t.name == "decimal":
+        assert t.precision is not None and t.scale is not None  # the parser sets both for decimal
         return pi.DecimalType(t.precision, t.scale)
     if t.name == "fixed":
+        assert t.length is not None  # the parser sets it for fixed
         return pi.FixedType(t.length)
     return simple[t.name]()
