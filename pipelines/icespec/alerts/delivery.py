@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from icespec.alerts.model import CHECK_FAILED, DRIFT_CHANGED, DRIFT_DETECTED, Alert
+from icespec.alerts.registry import SINK_TYPES, alert_variables
 from icespec.errors import SettingsError
 
 logger = logging.getLogger("icespec.alerts")
@@ -77,81 +78,29 @@ class AlertConfigError(SettingsError):
 
 
 def build_sinks(
-    *,
-    slack_webhook_url: str | None = None,
-    slack_bot_token: str | None = None,
-    slack_channel: str | None = None,
-    sns_topic_arn: str | None = None,
-    aws_endpoint_url: str | None = None,
-    aws_region: str | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
     retries: int = 2,
     backoff_seconds: float = 0.5,
+    **options: str | None,
 ) -> list[Sink]:
-    """The log sink, plus Slack and SNS when configured. Secrets arrive here from the environment only."""
+    """The log sink, plus every sink of the registry (`icespec.alerts.registry`) its options configure.
+    Options are the registry's (slack_webhook_url, sns_topic_arn, ...); secrets arrive from the environment only."""
+    known = alert_variables()
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"unknown alert option(s) {', '.join(unknown)}; known: {', '.join(known)}")
     sinks: list[Sink] = [LogSink(log)]
-    if slack_webhook_url and slack_bot_token:
-        raise AlertConfigError(
-            "both ICESPEC_SLACK_WEBHOOK_URL and ICESPEC_SLACK_BOT_TOKEN are set: keep one "
-            "(a webhook posts to its own channel; a bot token needs ICESPEC_SLACK_CHANNEL)"
-        )
-    if slack_bot_token and not slack_channel:
-        raise AlertConfigError(
-            "ICESPEC_SLACK_BOT_TOKEN is set but ICESPEC_SLACK_CHANNEL is not: set the channel"
-        )
-    if slack_channel and not slack_bot_token:
-        raise AlertConfigError(
-            "ICESPEC_SLACK_CHANNEL is set but ICESPEC_SLACK_BOT_TOKEN is not: set the bot token "
-            "(or unset the channel and use ICESPEC_SLACK_WEBHOOK_URL)"
-        )
-    if slack_webhook_url and not slack_webhook_url.startswith(("https://", "http://")):
-        raise AlertConfigError(
-            "ICESPEC_SLACK_WEBHOOK_URL must be the incoming webhook URL (https://hooks.slack.com/services/...)"
-        )
-    if slack_webhook_url or slack_bot_token:
-        from icespec.alerts.slack import SlackSink  # slack_sdk only when Slack is configured
-
-        sinks.append(
-            SlackSink(
-                webhook_url=slack_webhook_url,
-                bot_token=slack_bot_token,
-                channel=slack_channel,
-                retries=retries,
-                backoff_seconds=backoff_seconds,
-            )
-        )
-    if sns_topic_arn:
-        from icespec.alerts.sns import SnsSink, region_of
-
-        try:
-            topic_region = region_of(sns_topic_arn)
-        except ValueError as exc:
-            raise AlertConfigError(f"ICESPEC_SNS_TOPIC_ARN: {exc}") from None
-        sinks.append(
-            SnsSink(
-                sns_topic_arn,
-                endpoint_url=aws_endpoint_url,
-                region=aws_region or topic_region,
-                retries=retries,
-            )
-        )
+    for sink_type in SINK_TYPES.values():
+        if sink_type.configured(options):
+            sinks.append(sink_type.build(options, retries=retries, backoff_seconds=backoff_seconds))
     return sinks
 
 
 def sinks_from_env(
     env: Mapping[str, str], log: logging.Logger | logging.LoggerAdapter | None = None
 ) -> list[Sink]:
-    """Sinks from ICESPEC_SLACK_WEBHOOK_URL | ICESPEC_SLACK_BOT_TOKEN + ICESPEC_SLACK_CHANNEL, ICESPEC_SNS_TOPIC_ARN."""
-
-    def get(name: str) -> str | None:
-        return (env.get(name) or "").strip() or None
-
-    return build_sinks(
-        slack_webhook_url=get("ICESPEC_SLACK_WEBHOOK_URL"),
-        slack_bot_token=get("ICESPEC_SLACK_BOT_TOKEN"),
-        slack_channel=get("ICESPEC_SLACK_CHANNEL"),
-        sns_topic_arn=get("ICESPEC_SNS_TOPIC_ARN"),
-        aws_endpoint_url=get("ICESPEC_AWS_ENDPOINT_URL"),
-        aws_region=get("ICESPEC_AWS_REGION"),
-        log=log,
-    )
+    """Sinks from the ICESPEC_* variables the registry names (ICESPEC_SLACK_WEBHOOK_URL, ICESPEC_SNS_TOPIC_ARN, ...)."""
+    options = {
+        option: (env.get(variable) or "").strip() or None for option, variable in alert_variables().items()
+    }
+    return build_sinks(log=log, **options)

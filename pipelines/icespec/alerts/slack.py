@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk import WebClient, WebhookClient
@@ -202,3 +203,41 @@ class SlackSink:
             return
         # WebClient raises SlackApiError itself when Slack answers ok=false (bad token, unknown channel).
         self._client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+
+
+def sink_from_options(
+    options: Mapping[str, str | None], *, retries: int, backoff_seconds: float
+) -> SlackSink:
+    """The Slack sink of the alert registry: a webhook, or a bot token and a channel."""
+    from icespec.alerts.delivery import AlertConfigError
+
+    webhook_url, bot_token, channel = (
+        options.get("slack_webhook_url"),
+        options.get("slack_bot_token"),
+        options.get("slack_channel"),
+    )
+    if webhook_url and bot_token:
+        raise AlertConfigError(
+            "both ICESPEC_SLACK_WEBHOOK_URL and ICESPEC_SLACK_BOT_TOKEN are set: keep one "
+            "(a webhook posts to its own channel; a bot token needs ICESPEC_SLACK_CHANNEL)"
+        )
+    if bot_token and not channel:
+        raise AlertConfigError(
+            "ICESPEC_SLACK_BOT_TOKEN is set but ICESPEC_SLACK_CHANNEL is not: set the channel"
+        )
+    if channel and not bot_token:
+        raise AlertConfigError(
+            "ICESPEC_SLACK_CHANNEL is set but ICESPEC_SLACK_BOT_TOKEN is not: set the bot token "
+            "(or unset the channel and use ICESPEC_SLACK_WEBHOOK_URL)"
+        )
+    if webhook_url and not webhook_url.startswith(("https://", "http://")):
+        raise AlertConfigError(
+            "ICESPEC_SLACK_WEBHOOK_URL must be the incoming webhook URL (https://hooks.slack.com/services/...)"
+        )
+    return SlackSink(
+        webhook_url=webhook_url,
+        bot_token=bot_token,
+        channel=channel,
+        retries=retries,
+        backoff_seconds=backoff_seconds,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -92,3 +93,20 @@ class SnsSink:
             request["MessageGroupId"] = alert.table
             request["MessageDeduplicationId"] = f"{alert.event}-{alert.table}-{alert.fingerprint}"[:128]
         self._client.publish(**request)
+
+
+def sink_from_options(options: Mapping[str, str | None], *, retries: int, backoff_seconds: float) -> SnsSink:
+    """The SNS sink of the alert registry (botocore's standard retry mode paces its own retries)."""
+    from icespec.alerts.delivery import AlertConfigError
+
+    topic_arn = options.get("sns_topic_arn") or ""
+    try:
+        topic_region = region_of(topic_arn)
+    except ValueError as exc:
+        raise AlertConfigError(f"ICESPEC_SNS_TOPIC_ARN: {exc}") from None
+    return SnsSink(
+        topic_arn,
+        endpoint_url=options.get("aws_endpoint_url"),
+        region=options.get("aws_region") or topic_region,
+        retries=retries,
+    )

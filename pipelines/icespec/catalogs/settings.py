@@ -1,4 +1,8 @@
-"""Settings from ICESPEC_* environment variables (12-factor), validated once with clear messages."""
+"""Settings from ICESPEC_* environment variables (12-factor), validated once with clear messages.
+
+Alert sinks read their own variables (`icespec.alerts.registry`); these are the backends' and the
+quality engines'.
+"""
 
 from __future__ import annotations
 
@@ -52,10 +56,6 @@ class Settings:
     gcp_policy_tag_restricted: str | None = None  # policy tag resource names (column-level security)
     gcp_policy_tag_pii: str | None = None
     gcp_emulator: bool = False  # plain tables, no policy tags, datasets created on demand
-    sns_topic_arn: str | None = None
-    slack_webhook_url: str | None = field(default=None, repr=False)
-    slack_bot_token: str | None = field(default=None, repr=False)
-    slack_channel: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -95,7 +95,6 @@ class Settings:
         region = get("ICESPEC_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION")
         endpoint = url("ICESPEC_AWS_ENDPOINT_URL", ("http", "https"))
         nessie_uri = url("ICESPEC_NESSIE_URI", ("http", "https"))
-        url("ICESPEC_SLACK_WEBHOOK_URL", ("https", "http"))
         trino_port_text = get("ICESPEC_TRINO_PORT") or "8080"
         trino_port = 8080
         if trino_port_text.isdigit() and 0 < int(trino_port_text) < 65536:
@@ -165,8 +164,4 @@ class Settings:
             gcp_policy_tag_restricted=get("ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
             gcp_policy_tag_pii=get("ICESPEC_GCP_POLICY_TAG_PII"),
             gcp_emulator=emulator,
-            sns_topic_arn=get("ICESPEC_SNS_TOPIC_ARN"),
-            slack_webhook_url=get("ICESPEC_SLACK_WEBHOOK_URL"),
-            slack_bot_token=get("ICESPEC_SLACK_BOT_TOKEN"),
-            slack_channel=get("ICESPEC_SLACK_CHANNEL"),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from dagster import (
     AssetKey,
@@ -23,8 +24,10 @@ from dagster import (
     SensorResult,
     sensor,
 )
+from pydantic import create_model
 
 from icespec.alerts import Sink, build_sinks
+from icespec.alerts.registry import alert_variables
 from icespec.catalogs import Settings
 from icespec.drift import DriftCursor, DriftReport, detect_drift, notify
 from icespec.drift.detect import concurrency_from_env, positive_int_from_env
@@ -36,40 +39,28 @@ INTERVAL_VARIABLE = "ICESPEC_DRIFT_INTERVAL_SECONDS"
 SENSOR_NAME = "table_drift_sensor"
 ALERTS_RESOURCE_KEY = "drift_alerts"
 
-# Resource field → environment variable. Only variables that are set become EnvVar, so an unset
-# optional sink is simply absent (Dagster fails on an EnvVar whose variable is missing).
-ALERT_VARIABLES = {
-    "slack_webhook_url": "ICESPEC_SLACK_WEBHOOK_URL",
-    "slack_bot_token": "ICESPEC_SLACK_BOT_TOKEN",
-    "slack_channel": "ICESPEC_SLACK_CHANNEL",
-    "sns_topic_arn": "ICESPEC_SNS_TOPIC_ARN",
-    "aws_endpoint_url": "ICESPEC_AWS_ENDPOINT_URL",
-    "aws_region": "ICESPEC_AWS_REGION",
-}
+# Resource field → environment variable, from the sink registry (icespec.alerts.registry). Only
+# variables that are set become EnvVar, so an unset optional sink is simply absent (Dagster fails on
+# an EnvVar whose variable is missing).
+ALERT_VARIABLES = alert_variables()
 
 
-class DriftAlertsResource(ConfigurableResource):
-    """Where drift alerts go: the log always, Slack and SNS when configured (secrets via EnvVar)."""
-
-    slack_webhook_url: str | None = None
-    slack_bot_token: str | None = None
-    slack_channel: str | None = None
-    sns_topic_arn: str | None = None
-    aws_endpoint_url: str | None = None
-    aws_region: str | None = None
+class _DriftAlertsConfig(ConfigurableResource):
     retries: int = 2
 
-    def sinks(self, log=None) -> list[Sink]:
-        return build_sinks(
-            slack_webhook_url=self.slack_webhook_url,
-            slack_bot_token=self.slack_bot_token,
-            slack_channel=self.slack_channel,
-            sns_topic_arn=self.sns_topic_arn,
-            aws_endpoint_url=self.aws_endpoint_url,
-            aws_region=self.aws_region,
-            log=log,
-            retries=self.retries,
-        )
+    def sinks(self, log: Any = None) -> list[Sink]:
+        options = {field: getattr(self, field) for field in ALERT_VARIABLES}
+        return build_sinks(log=log, retries=self.retries, **options)
+
+
+# Where drift alerts go: the log always, plus every sink of the registry that is configured. Its
+# fields are the registry's options, so a new sink needs no change here (secrets via EnvVar).
+DriftAlertsResource = create_model(
+    "DriftAlertsResource",
+    __base__=_DriftAlertsConfig,
+    __doc__="Where drift alerts go: the log always, Slack and SNS when configured (secrets via EnvVar).",
+    **{field: (str | None, None) for field in ALERT_VARIABLES},
+)
 
 
 def drift_alerts_resource(env: Mapping[str, str] | None = None) -> DriftAlertsResource:
