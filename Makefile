@@ -21,10 +21,11 @@ help:
 	@echo "make fmt    — ruff format/fix + terraform fmt"
 	@echo "make bench  — benchmarks, printed as ratios against a baseline measured in the same run"
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml examples/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt --no-deps -e examples  # the demo, its own distribution
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -87,13 +88,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 lint: $(STAMP) typecheck
-	$(BIN)/ruff check pipelines tests scripts
-	$(BIN)/ruff format --check pipelines tests scripts
+	$(BIN)/ruff check pipelines examples tests scripts
+	$(BIN)/ruff format --check pipelines examples tests scripts
 	terraform fmt -check -recursive terraform
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix pipelines tests scripts
-	$(BIN)/ruff format pipelines tests scripts
+	$(BIN)/ruff check --fix pipelines examples tests scripts
+	$(BIN)/ruff format pipelines examples tests scripts
 	terraform fmt -recursive terraform
 
 bench: $(STAMP)

@@ -58,7 +58,7 @@ def run() -> int:
             return code
     from dagster import DagsterInstance
 
-    import icespec.definitions as project
+    import icespec_examples.definitions as project
     from icespec.catalogs import Settings, open_catalog
     from icespec.orchestration import PARTITIONED_JOB, UNPARTITIONED_JOB
 
@@ -159,7 +159,7 @@ def broken_row_demo(specs) -> int:
     from dagster import AssetKey, DagsterInstance
 
     from icespec.orchestration import UNPARTITIONED_JOB, build_definitions
-    from icespec.samples import sample_batch
+    from icespec_examples.samples import sample_batch
 
     orders = next((s for s in specs if s.full_name == "sales.orders"), None)
     print("\n" + "=" * 100)

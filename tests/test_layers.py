@@ -14,7 +14,7 @@ LAYERS = [
     ("schema",),
     ("backends", "core"),
     ("catalogs",),
-    ("tables", "governance", "samples", "gcp"),
+    ("tables", "governance", "gcp"),
     ("quality", "drift", "alerts"),
     ("orchestration", "definitions", "cli", "__main__"),
 ]

@@ -1,7 +1,10 @@
-"""`dagster dev` entry point (pyproject [tool.dagster]): Definitions for every template.
+"""A code location that reconciles and watches every template, and writes none of them.
 
-Assets, blocking Soda checks, reports, the drift sensor, jobs, schedules and resources all come from
-`icespec.orchestration.build_definitions`.
+`dagster dev -m icespec.definitions`: the reconcile asset (create and evolve every table), each
+table as an external asset with the template's metadata, and the drift sensor. No table has a
+source here, so nothing can write sample or empty data into a real table: a deployment that writes
+tables passes its own `sources` to `icespec.orchestration.build_definitions` in its own module (the
+demo's is `examples/icespec_examples/definitions.py`).
 
 Templates come from $ICESPEC_TEMPLATES, else the project's table-templates/ (found from the current
 folder upwards, as the CLI finds it); settings from ICESPEC_*. A broken template never takes the

@@ -19,8 +19,8 @@ from icespec.orchestration import RECONCILE_KEY, build_definitions
 from icespec.orchestration.drift_sensor import SENSOR_NAME
 from icespec.quality import build_suite, scan_arrow
 from icespec.quality.extras_columns import missing_columns
-from icespec.samples import sample_batch
 from icespec.spec import load_spec, load_specs, parse_spec, validate_paths
+from icespec_examples.samples import sample_batch
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = "name: broken\nnamespace: sales\ncolumns:\n  - {name: id, type: lnog}\n"

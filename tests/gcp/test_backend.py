@@ -12,8 +12,8 @@ import pytest
 from icespec.core.results import WriteResult
 from icespec.errors import WriteError
 from icespec.gcp.backend import STAGING_PREFIX, BigQueryLakehouse, GcpBackendError
-from icespec.samples import sample_batch
 from icespec.spec import TableSpec, load_spec, parse_spec
+from icespec_examples.samples import sample_batch
 from tests.gcp.conftest import isolated
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

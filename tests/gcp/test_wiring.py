@@ -15,9 +15,9 @@ from icespec.catalogs import Settings, SettingsError
 from icespec.cli import main
 from icespec.gcp.tables import BigQueryTables
 from icespec.orchestration import RECONCILE_KEY, build_definitions
-from icespec.samples import sample_batch
 from icespec.spec import load_specs
 from icespec.tables.backend import IcebergLakehouse, open_lakehouse
+from icespec_examples.samples import sample_batch, sample_sources
 from tests.gcp.conftest import PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -158,7 +158,9 @@ def test_dagster_definitions_materialize_a_table_with_its_checks_on_gcp(
     key = AssetKey([spec.namespace, spec.name])
     no_extras = tmp_path / "no_extras"
     no_extras.mkdir()
-    defs = build_definitions(specs, gcp_env, extras_dir=no_extras)  # assets, checks, sensor, resources
+    defs = build_definitions(
+        specs, gcp_env, sources=sample_sources(specs), extras_dir=no_extras
+    )  # assets, checks, ...
     asset_spec = next(a for a in defs.resolve_all_asset_specs() if a.key == key)
     assert asset_spec.metadata["icespec/backend"] == "gcp"
     assert asset_spec.metadata["icespec/table_location"] == f"{PROJECT}.{spec.namespace}.scd_type2"

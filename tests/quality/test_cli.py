@@ -9,10 +9,10 @@ import pytest
 
 from icespec.catalogs import Settings, open_catalog
 from icespec.cli import main
-from icespec.samples import sample_batch
 from icespec.spec import load_specs
 from icespec.tables.apply import create_table
 from icespec.tables.writers import write_table
+from icespec_examples.samples import sample_batch
 from tests.quality.quality_data import REPO_ROOT
 
 TEMPLATES = str(REPO_ROOT / "table-templates")

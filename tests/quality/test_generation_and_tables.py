@@ -13,11 +13,11 @@ import yaml
 from icespec.catalogs import Settings, open_catalog
 from icespec.quality import build_suite, generate_checks, scan_table
 from icespec.quality.dialects import DUCKDB
-from icespec.samples import sample_batch
 from icespec.schema import arrow_schema
 from icespec.spec import parse_spec
 from icespec.tables.apply import create_table
 from icespec.tables.writers import write_table
+from icespec_examples.samples import sample_batch
 
 ALL_TYPES = [
     "boolean",

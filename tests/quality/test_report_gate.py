@@ -12,8 +12,9 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from icespec.catalogs import Settings, open_catalog
 from icespec.orchestration import UNPARTITIONED_JOB, build_definitions
-from icespec.samples import sample_batch
 from icespec.spec import load_spec
+from icespec_examples.reports import report_assets
+from icespec_examples.samples import sample_batch, sample_sources
 from tests.quality.quality_data import REPO_ROOT
 
 ORDERS = load_spec(REPO_ROOT / "table-templates" / "orders.yaml")
@@ -25,7 +26,13 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     settings = Settings.from_env({"ICESPEC_LAKEHOUSE_DIR": str(tmp_path_factory.mktemp("lakehouse"))})
-    defs = build_definitions([ORDERS], settings, extras_dir=REPO_ROOT / "quality" / "soda_checks")
+    defs = build_definitions(
+        [ORDERS],
+        settings,
+        sources=sample_sources([ORDERS]),
+        assets=report_assets([ORDERS]),
+        extras_dir=REPO_ROOT / "quality" / "soda_checks",
+    )
     return settings, defs, DagsterInstance.ephemeral()
 
 
@@ -82,6 +89,7 @@ def test_a_broken_order_blocks_daily_revenue_and_names_the_failed_check(project)
         [ORDERS],
         settings,
         sources={ORDERS.full_name: orders_with_a_broken_row},
+        assets=report_assets([ORDERS]),
         extras_dir=REPO_ROOT / "quality" / "soda_checks",
     )
     result = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(

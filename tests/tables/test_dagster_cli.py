@@ -11,14 +11,20 @@ from dagster import AssetKey, DagsterInstance
 from icespec.catalogs import open_catalog
 from icespec.cli import main
 from icespec.orchestration import PARTITIONED_JOB, RECONCILE_KEY, UNPARTITIONED_JOB, build_definitions
-from icespec.samples import sample_batch
 from icespec.tables.writers import default_write_mode
+from icespec_examples.reports import report_assets
+from icespec_examples.samples import sample_batch, sample_sources
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def test_definitions_load_and_materialize_every_asset(local_settings, example_specs):
-    defs = build_definitions(example_specs, local_settings)
+    defs = build_definitions(
+        example_specs,
+        local_settings,
+        sources=sample_sources(example_specs),
+        assets=report_assets(example_specs),
+    )
     keys = {a.key for a in defs.resolve_all_asset_specs()}
     tables = {AssetKey([s.namespace, s.name]) for s in example_specs}
     assert keys == {RECONCILE_KEY, AssetKey(["sales", "daily_revenue"])} | tables

@@ -345,7 +345,8 @@ def test_checks_and_downstream_use_the_snapshot_this_run_committed(tmp_path):
     from dagster import AssetKey, AssetMaterialization, DagsterInstance
 
     from icespec.orchestration import UNPARTITIONED_JOB, build_definitions
-    from icespec.samples import sample_batch
+    from icespec_examples.reports import report_assets
+    from icespec_examples.samples import sample_batch, sample_sources
 
     orders = load_spec(REPO / "table-templates" / "orders.yaml")
     orders_key = AssetKey(["sales", "orders"])
@@ -367,8 +368,9 @@ def test_checks_and_downstream_use_the_snapshot_this_run_committed(tmp_path):
         return dt.datetime.now(UTC)
 
     defs = build_definitions(
-        [orders], settings, extras_dir=REPO / "quality" / "soda_checks", clock=clock_of_a_busy_table
-    )
+        [orders], settings, sources=sample_sources([orders]), assets=report_assets([orders]),
+        extras_dir=REPO / "quality" / "soda_checks", clock=clock_of_a_busy_table,
+    )  # fmt: skip
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     result = defs.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(instance=instance, run_config=quiet)
     assert result.success
@@ -517,7 +519,7 @@ def test_a_sqlite_catalog_written_by_pyiceberg_0_11_keeps_working(tmp_path):
     data = table.scan().to_arrow()
     assert sorted(data.column("order_id").to_pylist()) == expected["order_ids"]
     assert str(sum(data.column("amount").to_pylist())) == expected["amount_sum"]
-    from icespec.samples import sample_batch
+    from icespec_examples.samples import sample_batch
 
     batch = sample_batch(spec, rows=3).set_column(0, "order_id", pa.array(["new-1", "new-2", "new-3"]))
     write_table(table, spec, batch.cast(arrow_schema(spec)), "upsert")
@@ -767,10 +769,15 @@ def test_a_downstream_run_reads_the_current_table_once_its_pinned_snapshot_expir
     from dagster import AssetKey, DagsterInstance, materialize
 
     from icespec.orchestration import build_definitions
+    from icespec_examples.reports import report_assets
+    from icespec_examples.samples import sample_sources
 
     orders = load_spec(REPO / "table-templates" / "orders.yaml")
     settings = Settings.from_env({"ICESPEC_LAKEHOUSE_DIR": str(tmp_path / "lh")})
-    defs = build_definitions([orders], settings, extras_dir=REPO / "quality" / "soda_checks")
+    defs = build_definitions(
+        [orders], settings, sources=sample_sources([orders]), assets=report_assets([orders]),
+        extras_dir=REPO / "quality" / "soda_checks",
+    )  # fmt: skip
     instance = DagsterInstance.ephemeral()
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     assets = {a.key: a for a in defs.assets}
@@ -780,7 +787,7 @@ def test_a_downstream_run_reads_the_current_table_once_its_pinned_snapshot_expir
     ).success
     table = open_catalog(settings).load_table(orders.identifier)
     pinned = table.current_snapshot().snapshot_id
-    from icespec.samples import sample_batch
+    from icespec_examples.samples import sample_batch
 
     write_table(
         table, orders, sample_batch(orders, rows=10), "upsert"

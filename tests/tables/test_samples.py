@@ -8,11 +8,11 @@ import pyarrow as pa
 import pytest
 
 from icespec.catalogs import Settings, open_catalog
-from icespec.samples import sample_batch
 from icespec.schema import arrow_schema
 from icespec.spec import load_spec
 from icespec.tables.apply import apply_specs
 from icespec.tables.writers import write_table
+from icespec_examples.samples import sample_batch
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(

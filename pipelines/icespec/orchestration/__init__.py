@@ -3,12 +3,14 @@
 - `table_reconcile`: runs `icespec apply` (idempotent; breaking changes refused). Both jobs start
   with it, so a safe template change (a doc, a new optional column, a property) is applied by
   whichever job runs next.
-- one asset per table, key [namespace, name], metadata from the template (`table_assets`): it
-  writes its batch and runs the table's blocking Soda checks on the snapshot that write committed,
-  in the same step. Tables partitioned by day(...) get daily partitions; a partition run replaces
-  exactly its day (replace-where on the day range).
-- downstream reports (`reports.REPORTS`, e.g. sales/daily_revenue) read through the IO manager
-  the snapshot their source committed in the same run, and are gated by its blocking checks.
+- one asset per table with a source, key [namespace, name], metadata from the template
+  (`table_assets`): it writes its batch and runs the table's blocking Soda checks on the snapshot
+  that write committed, in the same step. Tables partitioned by day(...) get daily partitions; a
+  partition run replaces exactly its day (replace-where on the day range). A table without a
+  source is an external asset: reconciled and watched, never written here.
+- your downstream assets (`assets=`; the demo's sales/daily_revenue in examples/) read through
+  the IO manager the snapshot their source committed in the same run, and are gated by its
+  blocking checks.
 - the drift sensor (`drift_sensor`) and the resources everything needs.
 - a job and a daily schedule for the unpartitioned tables (and the reports on them), and the same
   for the partitioned ones.
@@ -24,6 +26,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
+    AssetSpec,
     DailyPartitionsDefinition,
     Definitions,
     MaterializeResult,
@@ -38,18 +41,17 @@ from icespec.catalogs import Settings
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
 from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager, spec_registry_key
 from icespec.orchestration.quality_checks import Clock, utc_now
-from icespec.orchestration.reports import report_assets
 from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
 from icespec.orchestration.table_assets import (
     IO_MANAGER_KEY,
     RECONCILE_KEY,
     Source,
+    external_table_asset,
     table_asset,
     table_asset_key,
 )
 from icespec.quality import build_suite, dialect_for
-from icespec.samples import day_partition_column, sample_batch
-from icespec.spec import Diagnostic, TableSpec
+from icespec.spec import Diagnostic, TableSpec, day_partition_column
 from icespec.tables.backend import open_lakehouse
 
 __all__ = [
@@ -65,12 +67,6 @@ __all__ = [
 PARTITIONED_JOB = "icespec_daily_partitions"
 UNPARTITIONED_JOB = "icespec_tables"
 DEFAULT_PARTITIONS_START = "2024-01-01"
-
-
-def sample_source(spec: TableSpec, partition_key: str | None) -> object:
-    """The demo's source: deterministic sample rows (per day for daily partitions). Replace it with
-    your own `Source` for real tables (`build_definitions(..., sources={"ns.name": fn})`)."""
-    return sample_batch(spec, partition_key)
 
 
 TEMPLATES_CHECK = "templates_are_valid"
@@ -140,17 +136,21 @@ def build_definitions(
     settings: Settings | None = None,
     *,
     sources: Mapping[str, Source] | None = None,
+    assets: Sequence[AssetsDefinition] = (),
     extras_dir: str | Path | None = None,
     clock: Clock | None = None,
     broken: Sequence[Diagnostic] = (),
 ) -> Definitions:
-    """Everything Dagster loads for `specs`: assets with their checks, reports, sensor, jobs, schedules,
-    resources.
+    """Everything Dagster loads for `specs`: assets with their checks, sensor, jobs, schedules, resources.
 
-    `sources` maps "namespace.name" to the function that produces a table's batch (default: sample
-    data); `extras_dir` (hand-written SodaCL) defaults to $ICESPEC_SODA_CHECKS or quality/soda_checks;
-    `clock` (freshness checks' now) to the wall clock. `broken` are the problems of templates left
-    out (from `validate_paths`): the reconcile asset shows them and its templates check fails.
+    `sources` maps "namespace.name" to the function that produces a table's batch: those tables are
+    written and checked by their asset. A table without a source is an external asset (created,
+    evolved and watched for drift, written by another engine): nothing here ever writes it.
+    `assets` are your own assets downstream of the tables (reports): they join the unpartitioned job
+    when every table they read is written by it. `extras_dir` (hand-written SodaCL) defaults to
+    $ICESPEC_SODA_CHECKS or quality/soda_checks; `clock` (freshness checks' now) to the wall clock.
+    `broken` are the problems of templates left out (from `validate_paths`): the reconcile asset
+    shows them and its templates check fails.
     """
     from icespec.quality import default_extras_dir
     from icespec.quality.sodacl import ExtrasFileError
@@ -167,8 +167,17 @@ def build_definitions(
     dialect = dialect_for(settings)
     extras = extras_dir if extras_dir is not None else default_extras_dir()
     broken = list(broken)
-    table_assets = []
+    unknown = sorted(set(sources) - {s.full_name for s in specs})
+    if unknown:
+        raise ValueError(f"sources for tables without a template: {', '.join(unknown)}")
+    written = [s for s in specs if s.full_name in sources]
+    table_assets: list[AssetsDefinition | AssetSpec] = []
     for spec in specs:
+        if spec.full_name not in sources:
+            table_assets.append(
+                external_table_asset(spec, settings=settings, location=backend.location(spec))
+            )
+            continue
         try:
             suite = build_suite(spec, dialect, extras)
         except ExtrasFileError as exc:  # the table runs its generated checks; the reconcile check fails
@@ -181,19 +190,19 @@ def build_definitions(
                 location=backend.location(spec),
                 partitions=partitions,
                 suite=suite,
-                source=sources.get(spec.full_name, sample_source),
+                source=sources[spec.full_name],
                 clock=clock or utc_now,
             )
         )
-    partitioned_keys = [table_asset_key(s) for s in specs if day_partition_column(s) is not None]
+    partitioned_keys = [table_asset_key(s) for s in written if day_partition_column(s) is not None]
     unpartitioned_keys = [RECONCILE_KEY] + [
-        table_asset_key(s) for s in specs if day_partition_column(s) is None
+        table_asset_key(s) for s in written if day_partition_column(s) is None
     ]
-    reports = [r for r in report_assets(specs) if set(r.dependency_keys) <= set(unpartitioned_keys)]
-    unpartitioned_keys += [r.key for r in reports]
+    downstream = [a for a in assets if set(a.dependency_keys) <= set(unpartitioned_keys)]
+    unpartitioned_keys += [key for a in downstream for key in a.keys]
     jobs = [define_asset_job(UNPARTITIONED_JOB, selection=unpartitioned_keys,
                              description="Reconcile tables, write every unpartitioned table, then the "
-                                         "reports on them (blocked by a failing check)")]  # fmt: skip
+                                         "assets downstream of them (blocked by a failing check)")]  # fmt: skip
     schedules = [
         ScheduleDefinition(job=jobs[0], cron_schedule="0 1 * * *", name=f"{UNPARTITIONED_JOB}_daily")
     ]
@@ -208,7 +217,7 @@ def build_definitions(
         )
     lakehouse = lakehouse_resource(settings)
     return Definitions(
-        assets=[_reconcile_asset(specs, broken), *table_assets, *reports],
+        assets=[_reconcile_asset(specs, broken), *table_assets, *assets],
         sensors=[build_drift_sensor(specs, settings)],
         jobs=jobs,
         schedules=schedules,

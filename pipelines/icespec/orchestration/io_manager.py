@@ -28,8 +28,7 @@ from dagster import (
 )
 
 from icespec.orchestration.resources import LakehouseResource
-from icespec.samples import day_partition_column
-from icespec.spec import TableSpec
+from icespec.spec import TableSpec, day_partition_column
 from icespec.tables.backend import DayRange, SnapshotNotFound
 from icespec.tables.writers import WriteError, default_write_mode
 

@@ -21,6 +21,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     DailyPartitionsDefinition,
     Failure,
     MaterializeResult,
@@ -37,8 +38,7 @@ from icespec.orchestration.io_manager import WRITE_MODE_METADATA, day_range, wri
 from icespec.orchestration.quality_checks import Clock, evaluate_quality_checks, quality_check_specs
 from icespec.orchestration.resources import LakehouseResource
 from icespec.quality import CheckSuite
-from icespec.samples import day_partition_column
-from icespec.spec import TableSpec
+from icespec.spec import TableSpec, day_partition_column
 from icespec.tables.writers import default_write_mode
 
 IO_MANAGER_KEY = "iceberg_io_manager"
@@ -78,6 +78,38 @@ def _snapshot_of(result: Any) -> "int | None":
     return int(raw) if raw not in (None, "", "None") else None
 
 
+def _table_metadata(spec: TableSpec, settings: Settings, location: str) -> dict[str, Any]:
+    return {
+        "dagster/column_schema": _column_schema(spec),
+        "dagster/table_name": spec.full_name,
+        "icespec/template": spec.source_path or "",
+        "icespec/owner": spec.owner or "",
+        "icespec/backend": settings.backend,
+        "icespec/table_location": location,
+        "icespec/identifier_fields": ", ".join(spec.identifier_fields),
+        "icespec/partition_spec": ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec),
+    }
+
+
+def external_table_asset(spec: TableSpec, *, settings: Settings, location: str) -> AssetSpec:
+    """A table icespec creates, evolves and watches for drift but does not write (no source was given:
+    another engine writes it). It shows in the catalog and lineage; it is never materialized here, so a
+    deployment without sources can never write sample or empty data into it."""
+    return AssetSpec(
+        key=table_asset_key(spec),
+        description=spec.description or None,
+        group_name=spec.namespace,
+        deps=[RECONCILE_KEY],
+        owners=[f"team:{_tag_value(spec.owner)}"] if spec.owner else None,
+        tags={_tag_value(k): _tag_value(v) for k, v in spec.tags.items()},
+        kinds={"iceberg", get_backend(settings.backend).table_kind},
+        metadata={
+            **_table_metadata(spec, settings, location),
+            "icespec/written_by": "another engine (no source)",
+        },
+    )
+
+
 def table_asset(
     spec: TableSpec,
     *,
@@ -104,14 +136,7 @@ def table_asset(
         tags={_tag_value(k): _tag_value(v) for k, v in spec.tags.items()},
         kinds={"iceberg", get_backend(settings.backend).table_kind},
         metadata={
-            "dagster/column_schema": _column_schema(spec),
-            "dagster/table_name": spec.full_name,
-            "icespec/template": spec.source_path or "",
-            "icespec/owner": spec.owner or "",
-            "icespec/backend": settings.backend,
-            "icespec/table_location": location,
-            "icespec/identifier_fields": ", ".join(spec.identifier_fields),
-            "icespec/partition_spec": ", ".join(f"{p.transform}({p.column})" for p in spec.partition_spec),
+            **_table_metadata(spec, settings, location),
             WRITE_MODE_METADATA: "overwrite where <day>" if partitioned else mode,
         },
     )

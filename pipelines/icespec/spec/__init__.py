@@ -13,7 +13,15 @@ from icespec.spec.loader import (
     template_schema,
     validate_paths,
 )
-from icespec.spec.model import ACCESS_LEVELS, Column, Freshness, PartitionField, SortField, TableSpec
+from icespec.spec.model import (
+    ACCESS_LEVELS,
+    Column,
+    Freshness,
+    PartitionField,
+    SortField,
+    TableSpec,
+    day_partition_column,
+)
 from icespec.spec.types import IcebergType, TypeSyntaxError, parse_type
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "SpecError",
     "TableSpec",
     "TypeSyntaxError",
+    "day_partition_column",
     "discover_templates",
     "load_spec",
     "load_specs",

@@ -184,3 +184,8 @@ def resolve_path(columns: Sequence[Column], dotted: str) -> ResolvedPath:
         required.append(child.required)
         current = child.type
     return ResolvedPath("ok", current, tuple(required))
+
+
+def day_partition_column(spec: TableSpec) -> str | None:
+    """The column a `day` partition field reads, or None when the table is not day-partitioned."""
+    return next((p.column for p in spec.partition_spec if p.transform == "day"), None)

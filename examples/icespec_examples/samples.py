@@ -13,6 +13,7 @@ import hashlib
 import random
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +33,6 @@ _CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF")
 
 def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
-
-
-def day_partition_column(spec: TableSpec) -> str | None:
-    """The column a `day` partition field reads, or None when the table is not day-partitioned."""
-    return next((p.column for p in spec.partition_spec if p.transform == "day"), None)
 
 
 class _Generator:
@@ -156,3 +152,13 @@ def sample_batch(spec: TableSpec, partition_key: str | None = None, rows: int = 
         for i in range(rows)
     ]
     return pa.Table.from_pylist(records, schema=arrow_schema(spec, schema))
+
+
+def sample_source(spec: TableSpec, partition_key: str | None) -> pa.Table:
+    """A `Source` for `build_definitions`: the sample rows of the table (of the day, when partitioned)."""
+    return sample_batch(spec, partition_key)
+
+
+def sample_sources(specs: Sequence[TableSpec]) -> dict[str, Callable[[TableSpec, str | None], pa.Table]]:
+    """Sample data as the source of every table (the demo's `build_definitions(..., sources=...)`)."""
+    return {spec.full_name: sample_source for spec in specs}
