@@ -27,9 +27,10 @@ from icespec.spec import Column, TableSpec
 class RowFilterLike(Protocol):
     """What the write rules need of a replace-where filter (`icespec.tables.filters.RowFilter`)."""
 
-    text: str
+    @property
+    def text(self) -> str: ...
 
-    def count_outside(self, batch: pa.Table) -> tuple[int, int | None]: ...
+    def count_outside(self, rows: pa.Table) -> tuple[int, int | None]: ...
 
 
 def to_arrow(data: Any) -> pa.Table:

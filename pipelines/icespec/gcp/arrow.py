@@ -101,9 +101,9 @@ def null_list_count(table: pa.Table) -> int:
         if isinstance(t, pa.ExtensionType):
             return 0
         if pa.types.is_map(t):
-            return array.null_count + count(array.keys) + count(array.items)
+            return int(array.null_count) + count(array.keys) + count(array.items)
         if pa.types.is_list(t) or pa.types.is_large_list(t):
-            return array.null_count + count(array.flatten())
+            return int(array.null_count) + count(array.flatten())
         if pa.types.is_struct(t):
             return sum(count(array.field(i)) for i in range(t.num_fields))
         return 0

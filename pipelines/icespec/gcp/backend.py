@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from icespec.core.changes import Change, TablePlan
+from icespec.core.changes import Change, ChangeKind, TablePlan
 from icespec.core.conform import check_mode, check_write, conform_batch
 from icespec.core.results import WriteResult
 from icespec.errors import BackendError, WriteError
@@ -53,7 +53,7 @@ def make_client(settings: GcpSettings) -> bigquery.Client:
         return bigquery.Client(
             project=settings.project,
             location=settings.location,
-            credentials=AnonymousCredentials(),
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth's own signature
             client_options=ClientOptions(api_endpoint=settings.endpoint),
         )
     return bigquery.Client(project=settings.project, location=settings.location)
@@ -96,7 +96,7 @@ class BigQueryLakehouse:
         table.description = spec.description or None
         table.clustering_fields = clustering_fields(spec) or None
         if iceberg and not self.settings.emulator:
-            table.biglake_configuration = bigquery.BigLakeConfiguration(
+            table.biglake_configuration = bigquery.BigLakeConfiguration(  # type: ignore[attr-defined]  # not re-exported in the stubs
                 connection_id=self.settings.connection,
                 storage_uri=self.storage_uri(spec),
                 file_format="PARQUET",
@@ -127,7 +127,7 @@ class BigQueryLakehouse:
                 False,
                 (
                     Change(
-                        "create_table",
+                        ChangeKind.CREATE_TABLE,
                         "",
                         None,
                         self.table_id(spec),
@@ -154,14 +154,20 @@ class BigQueryLakehouse:
         if (live.description or "") != spec.description:
             changes.append(
                 Change(
-                    "update_doc", "", live.description, spec.description, False, "update table description", 1
+                    ChangeKind.UPDATE_DOC,
+                    "",
+                    live.description,
+                    spec.description,
+                    False,
+                    "update table description",
+                    1,
                 )
             )
         wanted = clustering_fields(spec)
         if list(live.clustering_fields or []) != wanted:
             changes.append(
                 Change(
-                    "set_clustering", "", live.clustering_fields, wanted, False,
+                    ChangeKind.SET_CLUSTERING, "", live.clustering_fields, wanted, False,
                     f"cluster by {', '.join(wanted) or 'nothing'} (partition spec and sort order on BigQuery)",
                     spec.line_of("partition_spec") or spec.line_of("sort_order") or None,
                 )
@@ -169,7 +175,7 @@ class BigQueryLakehouse:
         if not self.settings.emulator and live._properties.get("biglakeConfiguration") is None:
             changes.append(
                 Change(
-                    "incompatible_table_format", "", "BigQuery native table", "BigQuery table for Apache Iceberg",
+                    ChangeKind.INCOMPATIBLE_TABLE_FORMAT, "", "BigQuery native table", "BigQuery table for Apache Iceberg",
                     True, f"{self.table_id(spec)} exists but is not an Iceberg table: move its data and drop it", 1,
                 )
             )  # fmt: skip
@@ -341,7 +347,7 @@ class BigQueryLakehouse:
                 source_format=bigquery.SourceFormat.PARQUET,
                 write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
             )
-            config.parquet_options = bigquery.ParquetOptions()
+            config.parquet_options = bigquery.ParquetOptions()  # type: ignore[no-untyped-call]  # untyped in google-cloud-bigquery
             config.parquet_options.enable_list_inference = True  # Parquet LIST → REPEATED, not a record
             self.client.load_table_from_file(buffer, staging_id, job_config=config).result()
         except Exception:
@@ -455,14 +461,16 @@ def _sql_type(field: dict[str, Any]) -> str:
     if field["type"] == "RECORD":
         inner = "STRUCT<" + ", ".join(f"{quote(f['name'])} {_sql_type(f)}" for f in field["fields"]) + ">"
     else:
-        inner = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(field["type"], field["type"])
+        inner = str(
+            {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(field["type"], field["type"])
+        )
         if field.get("precision"):
             inner += f"({field['precision']}, {field.get('scale', '0')})"
     return f"ARRAY<{inner}>" if field.get("mode") == "REPEATED" else inner
 
 
 def _field_type(field: dict[str, Any], parameters: bool = True) -> str:
-    text = field.get("type", "")
+    text = str(field.get("type", ""))
     if parameters and field.get("precision"):
         text += f"({field['precision']},{field.get('scale', '0')})"
     return text
@@ -493,7 +501,7 @@ def _diff_fields(
             required = field.get("mode") == "REQUIRED"
             changes.append(
                 Change(
-                    "add_column", path, None, _field_type(field), required,
+                    ChangeKind.ADD_COLUMN, path, None, _field_type(field), required,
                     f"add column '{path}' {_field_type(field)}"
                     + (" (REQUIRED: BigQuery adds only NULLABLE columns; make it optional first)" if required else ""),
                     line,
@@ -505,7 +513,7 @@ def _diff_fields(
         ) != (field.get("mode") == "REPEATED"):
             changes.append(
                 Change(
-                    "incompatible_type", path, f"{old.get('mode')} {_field_type(old)}",
+                    ChangeKind.INCOMPATIBLE_TYPE, path, f"{old.get('mode')} {_field_type(old)}",
                     f"{field.get('mode')} {_field_type(field)}", True,
                     f"column '{path}' is {old.get('mode')} {_field_type(old)} in BigQuery, the template wants "
                     f"{field.get('mode')} {_field_type(field)}",
@@ -514,11 +522,13 @@ def _diff_fields(
             )  # fmt: skip
             continue
         if old.get("mode") == "REQUIRED" and field.get("mode") == "NULLABLE":
-            changes.append(Change("make_optional", path, True, False, False, f"make '{path}' optional", line))
+            changes.append(
+                Change(ChangeKind.MAKE_OPTIONAL, path, True, False, False, f"make '{path}' optional", line)
+            )
         elif old.get("mode") != "REQUIRED" and field.get("mode") == "REQUIRED":
             changes.append(
                 Change(
-                    "make_required",
+                    ChangeKind.MAKE_REQUIRED,
                     path,
                     False,
                     True,
@@ -529,12 +539,12 @@ def _diff_fields(
             )
         if (old.get("description") or "") != (field.get("description") or ""):
             changes.append(
-                Change("update_doc", path, old.get("description"), field.get("description"), False,
+                Change(ChangeKind.UPDATE_DOC, path, old.get("description"), field.get("description"), False,
                        f"update description of '{path}'", line)
             )  # fmt: skip
         if compare_tags and _tags(old) != _tags(field):
             changes.append(
-                Change("set_policy_tag", path, _tags(old), _tags(field), False,
+                Change(ChangeKind.SET_POLICY_TAG, path, _tags(old), _tags(field), False,
                        f"set policy tag of '{path}' to {', '.join(_tags(field)) or 'none'}", line)
             )  # fmt: skip
         if field.get("type") == "RECORD":
@@ -545,7 +555,7 @@ def _diff_fields(
         if old["name"].lower() not in expected_names:
             path = prefix + old["name"]
             changes.append(
-                Change("drop_column", path, _field_type(old), None, True,
+                Change(ChangeKind.DROP_COLUMN, path, _field_type(old), None, True,
                        f"column '{path}' exists in BigQuery but not in the template (icespec never drops data)", None)
             )  # fmt: skip
     return changes

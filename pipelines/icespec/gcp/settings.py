@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from icespec.catalogs.settings import Settings, SettingsError
+from icespec.catalogs.settings import Settings
+from icespec.errors import SettingsError
 
 REQUIRED_OUTSIDE_EMULATOR = (
     ("ICESPEC_GCP_BIGLAKE_CONNECTION", "gcp_biglake_connection"),

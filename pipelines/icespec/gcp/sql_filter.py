@@ -72,46 +72,46 @@ class _ToSql(BoundBooleanExpressionVisitor[str]):
         raw = literal.value if isinstance(literal, Literal) else literal
         return sql_literal(raw, term.ref().field.field_type)
 
-    def visit_in(self, term, literals) -> str:
+    def visit_in(self, term: Any, literals: set[Any]) -> str:
         return f"{self.column(term)} IN ({', '.join(self.value(term, v) for v in sorted(literals))})"
 
-    def visit_not_in(self, term, literals) -> str:
+    def visit_not_in(self, term: Any, literals: set[Any]) -> str:
         return f"{self.column(term)} NOT IN ({', '.join(self.value(term, v) for v in sorted(literals))})"
 
-    def visit_is_nan(self, term) -> str:
+    def visit_is_nan(self, term: Any) -> str:
         return f"IS_NAN({self.column(term)})"
 
-    def visit_not_nan(self, term) -> str:
+    def visit_not_nan(self, term: Any) -> str:
         return f"NOT IS_NAN({self.column(term)})"
 
-    def visit_is_null(self, term) -> str:
+    def visit_is_null(self, term: Any) -> str:
         return f"{self.column(term)} IS NULL"
 
-    def visit_not_null(self, term) -> str:
+    def visit_not_null(self, term: Any) -> str:
         return f"{self.column(term)} IS NOT NULL"
 
-    def visit_equal(self, term, literal) -> str:
+    def visit_equal(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} = {self.value(term, literal)}"
 
-    def visit_not_equal(self, term, literal) -> str:
+    def visit_not_equal(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} != {self.value(term, literal)}"
 
-    def visit_greater_than_or_equal(self, term, literal) -> str:
+    def visit_greater_than_or_equal(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} >= {self.value(term, literal)}"
 
-    def visit_greater_than(self, term, literal) -> str:
+    def visit_greater_than(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} > {self.value(term, literal)}"
 
-    def visit_less_than(self, term, literal) -> str:
+    def visit_less_than(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} < {self.value(term, literal)}"
 
-    def visit_less_than_or_equal(self, term, literal) -> str:
+    def visit_less_than_or_equal(self, term: Any, literal: Any) -> str:
         return f"{self.column(term)} <= {self.value(term, literal)}"
 
-    def visit_starts_with(self, term, literal) -> str:
+    def visit_starts_with(self, term: Any, literal: Any) -> str:
         return f"STARTS_WITH({self.column(term)}, {_string(str(literal.value))})"
 
-    def visit_not_starts_with(self, term, literal) -> str:
+    def visit_not_starts_with(self, term: Any, literal: Any) -> str:
         return f"NOT STARTS_WITH({self.column(term)}, {_string(str(literal.value))})"
 
     def visit_true(self) -> str:

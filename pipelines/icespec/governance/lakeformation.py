@@ -113,7 +113,9 @@ def plan_column_tags(
     return changes
 
 
-def _table_with_columns(database: str, table: str, columns: list[str], catalog_id: str | None) -> dict:
+def _table_with_columns(
+    database: str, table: str, columns: list[str], catalog_id: str | None
+) -> dict[str, Any]:
     resource: dict[str, Any] = {"DatabaseName": database, "Name": table, "ColumnNames": columns}
     if catalog_id:
         resource["CatalogId"] = catalog_id
@@ -162,7 +164,7 @@ def live_glue_columns(glue: Any, database: str, table: str, catalog_id: str | No
     return [column["Name"] for column in descriptor.get("Columns", [])]
 
 
-def _raise_on_failures(response: dict, spec: TableSpec, columns: list[str], verb: str) -> None:
+def _raise_on_failures(response: dict[str, Any], spec: TableSpec, columns: list[str], verb: str) -> None:
     failures = response.get("Failures") or []
     if failures:
         reasons = "; ".join(
@@ -184,10 +186,10 @@ def execute_column_tag_changes(
     for change in changes:
         tags = change.after if change.action == "set" else change.before
         batches[(change.action, tuple(sorted(tags.items())))].append(change.column)
-    for (action, tags), columns in batches.items():
+    for (action, tag_items), columns in batches.items():
         resource = _table_with_columns(spec.namespace, spec.name, columns, catalog_id)
         # Both managed tags are always sent together: LF replaces a key's value on add.
-        lf_tags = [{"TagKey": key, "TagValues": [value]} for key, value in tags]
+        lf_tags = [{"TagKey": key, "TagValues": [value]} for key, value in tag_items]
         if action == "set":
             response = lakeformation.add_lf_tags_to_resource(Resource=resource, LFTags=lf_tags)
             _raise_on_failures(response, spec, columns, "assign")

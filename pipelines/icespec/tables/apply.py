@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -54,6 +53,7 @@ from icespec.tables.writers import delete_written
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
+    from pyiceberg.manifest import DataFile
     from pyiceberg.table import Table, Transaction
 
     from icespec.catalogs import Settings
@@ -252,7 +252,7 @@ def _apply_properties(tx: Transaction, plan: TablePlan, table: Table) -> None:
     kinds = {c.kind for c in plan.changes}
     version = next((c for c in plan.changes if c.kind == "set_property" and c.path == FORMAT_VERSION), None)
     if version is not None:
-        tx.upgrade_table_version(int(version.after))
+        tx.upgrade_table_version(int(version.after))  # type: ignore[arg-type]  # 1, 2 or 3: the loader allows no other
     if kinds & {"set_property", "remove_property"} or any(
         c.kind == "update_doc" and not c.path for c in plan.changes
     ):
@@ -301,7 +301,7 @@ def update_table(table: Table, plan: TablePlan, rewrites: list[Change] | None = 
     if any(c.kind in ("add_sort_field", "replace_sort_order") for c in plan.changes):
         _apply_sort_order(tx, plan.spec)
     _apply_properties(tx, plan, table)
-    written = []
+    written: list[DataFile] = []
     if rewrites:  # last, so the files are written in the final schema and partition spec
         live = live_paths(plan)
         new_schema = tx.table_metadata.schema()
@@ -347,7 +347,9 @@ def apply_table(
     The governance step (`governance`, or the one `settings` selects) runs after the commit.
     """
     governance = governance or governance_for(settings)
-    for attempt in itertools.count(1):
+    attempt = 0
+    while True:
+        attempt += 1
         table = load_live_table(catalog, spec)
         plan = diff_table(spec, table)
         if _refused_changes(plan, allow_breaking, rewrite_incompatible):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from icespec.backends import get_backend
 from icespec.catalogs import Settings
 from icespec.core.changes import TablePlan
-from icespec.core.results import ApplyResult
+from icespec.core.results import ApplyResult, WriteResult
 from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
 from icespec.tables.governance import Governance, governance_for
@@ -29,6 +29,7 @@ from icespec.tables.governance import Governance, governance_for
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
 
 __all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "SnapshotNotFound", "WriteOutcome", "open_lakehouse"]
 
@@ -54,20 +55,7 @@ class DayRange:
         return day_range_text(self.column, field_type, self.first, self.end)
 
 
-@runtime_checkable
-class WriteOutcome(Protocol):
-    mode: str
-    rows_written: int
-    rows_inserted: int
-    rows_updated: int
-    rows_deleted: int
-    total_rows: int | None  # rows in the table right after this write, when the write knows it
-
-    def describe(self) -> str: ...
-
-    def metadata(self) -> dict[str, Any]:
-        """Backend-specific facts of the write (snapshot id, job id, ...), JSON-able."""
-        ...
+WriteOutcome = WriteResult  # what every backend's write returns (icespec.core.results)
 
 
 @runtime_checkable
@@ -170,7 +158,7 @@ class IcebergLakehouse:
             governance=self.governance,
         )
 
-    def _table(self, spec: TableSpec):
+    def _table(self, spec: TableSpec) -> Table:
         from icespec.tables.plan import load_live_table
         from icespec.tables.writers import WriteError
 
@@ -216,7 +204,7 @@ class IcebergLakehouse:
     def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
         table = self._table(spec)
         snapshot = table.current_snapshot()
-        rows = int((snapshot.summary or {}).get("total-records", 0)) if snapshot else 0
+        rows = int(snapshot.summary.get("total-records") or 0) if snapshot and snapshot.summary else 0
         return {
             "table_location": table.location(),
             "row_count": rows,
@@ -231,7 +219,10 @@ def open_lakehouse(
 
     `read_only`: for commands that only look (plan, drift, check): no catalog or folder is created."""
     settings = settings or Settings.from_env()
-    return get_backend(settings.backend).hook("lakehouse")(settings, catalog=catalog, read_only=read_only)
+    lakehouse: Lakehouse = get_backend(settings.backend).hook("lakehouse")(
+        settings, catalog=catalog, read_only=read_only
+    )
+    return lakehouse
 
 
 def open_iceberg_lakehouse(

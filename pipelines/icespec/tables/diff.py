@@ -91,8 +91,15 @@ class _Differ:
         return self.spec.line_of("columns") or None
 
     def add(
-        self, kind: str, path: str, before: Any, after: Any, breaking: bool, message: str, line: int | None
-    ):
+        self,
+        kind: ChangeKind,
+        path: str,
+        before: Any,
+        after: Any,
+        breaking: bool,
+        message: str,
+        line: int | None,
+    ) -> None:
         self.changes.append(Change(kind, path, before, after, breaking, message, line))
 
     # -- schema ---------------------------------------------------------------------------------
@@ -109,14 +116,14 @@ class _Differ:
                 if old in live_by_name and old not in expected_names:
                     live_field = live_by_name[old]
                     consumed.add(old)
-                    self.add("rename_column", path, f"{prefix}{old}", path, False,
+                    self.add(ChangeKind.RENAME_COLUMN, path, f"{prefix}{old}", path, False,
                              f"rename column '{prefix}{old}' to '{path}' (field id {live_field.field_id} kept)",
                              self.line_for(path))  # fmt: skip
             if live_field is None:
                 live_field = self.renamed_outside_template(path, prefix, live, expected_names | consumed)
                 if live_field is not None:
                     consumed.add(live_field.name)
-                    self.add("rename_column", path, f"{prefix}{live_field.name}", path, False,
+                    self.add(ChangeKind.RENAME_COLUMN, path, f"{prefix}{live_field.name}", path, False,
                              f"rename column '{prefix}{live_field.name}' back to '{path}' (field id "
                              f"{live_field.field_id}; it was renamed outside the template)", self.line_for(path))  # fmt: skip
             if live_field is None:
@@ -124,7 +131,7 @@ class _Differ:
                 message = f"add column '{path}' {type_text(field.field_type)} ({flag})"
                 if field.required:
                     message += " — BREAKING: existing rows have no value for a required column"
-                self.add("add_column", path, None, {"type": type_text(field.field_type), "required": field.required},
+                self.add(ChangeKind.ADD_COLUMN, path, None, {"type": type_text(field.field_type), "required": field.required},
                          field.required, message, self.line_for(path))  # fmt: skip
                 continue
             consumed.add(live_field.name)
@@ -132,7 +139,7 @@ class _Differ:
         for live_field in live.fields:
             if live_field.name not in consumed:
                 path = f"{prefix}{live_field.name}"
-                self.add("drop_column", path, type_text(live_field.field_type), None, True,
+                self.add(ChangeKind.DROP_COLUMN, path, type_text(live_field.field_type), None, True,
                          f"drop column '{path}' {type_text(live_field.field_type)} — BREAKING: its data "
                          f"becomes unreadable (declare renamed_from: {live_field.name} if this is a rename)",
                          self.line_for(prefix.rstrip(".")) if prefix else self.spec.line_of("columns") or None)  # fmt: skip
@@ -163,16 +170,22 @@ class _Differ:
         self.compare_type(expected.field_type, live.field_type, path)
         self.compare_required(expected.required, live.required, path)
         if (expected.doc or "") != (live.doc or ""):
-            self.add("update_doc", path, live.doc or "", expected.doc or "", False,
+            self.add(ChangeKind.UPDATE_DOC, path, live.doc or "", expected.doc or "", False,
                      f"update doc of '{path}': {live.doc or ''!r} -> {expected.doc or ''!r}", self.line_for(path))  # fmt: skip
 
     def compare_required(self, expected: bool, live: bool, path: str) -> None:
         if live and not expected:
             self.add(
-                "make_optional", path, True, False, False, f"make '{path}' optional", self.line_for(path)
+                ChangeKind.MAKE_OPTIONAL,
+                path,
+                True,
+                False,
+                False,
+                f"make '{path}' optional",
+                self.line_for(path),
             )
         elif expected and not live:
-            self.add("make_required", path, False, True, True,
+            self.add(ChangeKind.MAKE_REQUIRED, path, False, True, True,
                      f"make '{path}' required — BREAKING: existing nulls would violate it", self.line_for(path))  # fmt: skip
 
     def compare_type(self, expected: IcebergType, live: IcebergType, path: str) -> None:
@@ -190,15 +203,15 @@ class _Differ:
                 return
             before, after = type_text(live), type_text(expected)
             if _promotable(live, expected):
-                self.add("promote_type", path, before, after, False, f"promote '{path}' {before} -> {after}",
+                self.add(ChangeKind.PROMOTE_TYPE, path, before, after, False, f"promote '{path}' {before} -> {after}",
                          self.line_for(path))  # fmt: skip
             else:
-                self.add("incompatible_type", path, before, after, True,
+                self.add(ChangeKind.INCOMPATIBLE_TYPE, path, before, after, True,
                          f"change type of '{path}' {before} -> {after} — BREAKING: not an Iceberg type promotion",
                          self.line_for(path))  # fmt: skip
         else:
             before, after = type_text(live), type_text(expected)
-            self.add("incompatible_type", path, before, after, True,
+            self.add(ChangeKind.INCOMPATIBLE_TYPE, path, before, after, True,
                      f"change type of '{path}' {before} -> {after} — BREAKING: not an Iceberg type promotion",
                      self.line_for(path))  # fmt: skip
 
@@ -209,7 +222,7 @@ class _Differ:
         )
         after = sorted(self.spec.identifier_fields)
         if before != after:
-            self.add("set_identifier_fields", "", before, after, False,
+            self.add(ChangeKind.SET_IDENTIFIER_FIELDS, "", before, after, False,
                      f"set identifier fields {before or '[]'} -> {after or '[]'}",
                      self.spec.line_of("identifier_fields") or None)  # fmt: skip
 
@@ -234,14 +247,14 @@ class _Differ:
             expected_keys.add(key)
             line = self.spec.line_of("partition_spec", index) or None
             if key not in live_by_key:
-                self.add("add_partition_field", p.name, None, p.to_dict(), False,
+                self.add(ChangeKind.ADD_PARTITION_FIELD, p.name, None, p.to_dict(), False,
                          f"add partition field {p.transform}({p.column}) as '{p.name}' (new data only)", line)  # fmt: skip
             elif live_by_key[key] != p.name:
-                self.add("rename_partition_field", p.name, live_by_key[key], p.name, False,
+                self.add(ChangeKind.RENAME_PARTITION_FIELD, p.name, live_by_key[key], p.name, False,
                          f"rename partition field '{live_by_key[key]}' to '{p.name}'", line)  # fmt: skip
         for column, transform, name in live:
             if (column, transform) not in expected_keys:
-                self.add("remove_partition_field", name, {"column": column, "transform": transform, "name": name},
+                self.add(ChangeKind.REMOVE_PARTITION_FIELD, name, {"column": column, "transform": transform, "name": name},
                          None, True, f"remove partition field {transform}({column}) '{name}' — BREAKING",
                          self.spec.line_of("partition_spec") or None)  # fmt: skip
 
@@ -261,13 +274,15 @@ class _Differ:
         line = self.spec.line_of("sort_order") or None
         text = ", ".join(f"{s['column']} {s['direction']}" for s in expected) or "unsorted"
         if expected[: len(live)] == live:
-            self.add("add_sort_field", "", live, expected, False, f"extend sort order to: {text}", line)
+            self.add(
+                ChangeKind.ADD_SORT_FIELD, "", live, expected, False, f"extend sort order to: {text}", line
+            )
         else:
             missing = [s["column"] for s in live if s not in expected]
             breaking = bool(missing)
             suffix = f" — BREAKING: removes sort fields {missing}" if breaking else ""
             self.add(
-                "replace_sort_order",
+                ChangeKind.REPLACE_SORT_ORDER,
                 "",
                 live,
                 expected,
@@ -283,26 +298,26 @@ class _Differ:
         if self.spec.description or COMMENT_PROPERTY in live:
             expected_comment = self.spec.description
             if live.get(COMMENT_PROPERTY, "") != expected_comment:
-                self.add("update_doc", "", live.get(COMMENT_PROPERTY), expected_comment, False,
+                self.add(ChangeKind.UPDATE_DOC, "", live.get(COMMENT_PROPERTY), expected_comment, False,
                          f"update table description -> {expected_comment!r}",
                          self.spec.line_of("description") or None)  # fmt: skip
         wanted_version = expected.pop(FORMAT_VERSION, None)
         current_version = str(self.table.format_version)
         if wanted_version is not None and wanted_version != current_version:
             downgrade = int(wanted_version) < int(current_version)
-            self.add("set_property", FORMAT_VERSION, current_version, wanted_version, downgrade,
+            self.add(ChangeKind.SET_PROPERTY, FORMAT_VERSION, current_version, wanted_version, downgrade,
                      f"{'downgrade' if downgrade else 'upgrade'} format-version {current_version} -> {wanted_version}"
                      + (" — BREAKING: Iceberg cannot downgrade a table" if downgrade else ""),
                      self.spec.line_of("properties", FORMAT_VERSION) or None)  # fmt: skip
         for key, value in sorted(expected.items()):
             if live.get(key) != value:
-                self.add("set_property", key, live.get(key), value, False,
+                self.add(ChangeKind.SET_PROPERTY, key, live.get(key), value, False,
                          f"set property {key} = {value!r}" + (f" (was {live[key]!r})" if key in live else ""),
                          self.spec.line_of("properties", key) or None)  # fmt: skip
         managed = [k for k in live.get(MANAGED_PROPERTIES_KEY, "").split(",") if k]
         for key in sorted(set(managed) - set(expected) - {FORMAT_VERSION}):
             if key in live:
-                self.add("remove_property", key, live[key], None, False,
+                self.add(ChangeKind.REMOVE_PROPERTY, key, live[key], None, False,
                          f"remove property {key} (no longer in the template)",
                          self.spec.line_of("properties") or None)  # fmt: skip
 
@@ -318,7 +333,7 @@ class _Differ:
 def diff_table(spec: TableSpec, table: Table | None) -> TablePlan:
     """Classified changes that turn `table` into what `spec` describes (`None`: table missing)."""
     if table is None:
-        change = Change("create_table", "", None, spec.full_name, False,
+        change = Change(ChangeKind.CREATE_TABLE, "", None, spec.full_name, False,
                         f"create table {spec.full_name} ({len(spec.columns)} columns)",
                         spec.line_of("name") or None)  # fmt: skip
         return TablePlan(spec, False, (change,))

@@ -42,6 +42,9 @@ SUFFIXES = {".parquet": "parquet", ".csv": "csv", ".json": "jsonl", ".jsonl": "j
 csv.field_size_limit(2**31 - 1)  # Python's csv (used to map rows to lines) caps a field at 128 KiB
 
 
+Converter = Callable[[pa.Array, pa.DataType], pa.Array]  # reader's values -> the template's type
+
+
 class InputFileError(WriteError):
     """The file cannot be read as the table's rows; the message names the file (and line) and the fix."""
 
@@ -51,7 +54,9 @@ def _one_line(exc: Exception) -> str:
 
 
 def _nested(t: pa.DataType) -> bool:
-    return pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t)
+    return bool(
+        pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t)
+    )
 
 
 def _is_uuid(t: pa.DataType) -> bool:
@@ -178,10 +183,11 @@ def _to_target(values: pa.Array, target: pa.DataType) -> pa.Array:
     return pc.cast(values, target, safe=True)  # dates, zoned timestamps (a missing zone is refused), ...
 
 
-def _stand_ins(schema: pa.Schema, kind: str) -> tuple[pa.Schema, dict[str, Callable]]:
+def _stand_ins(schema: pa.Schema, kind: str) -> tuple[pa.Schema, dict[str, Converter]]:
     """(what the reader is asked for, converters to the template's types by column). Top-level JSON
     maps are left out of the reader's schema: `_json_maps` reads them."""
-    fields, converters = [], {}
+    fields: list[pa.Field] = []
+    converters: dict[str, Converter] = {}
     for field in schema:
         if kind == "jsonl" and pa.types.is_map(field.type):
             continue
@@ -199,7 +205,7 @@ def _convert(
     path: Path,
     rows: pa.Table,
     schema: pa.Schema,
-    converters: dict[str, Callable],
+    converters: dict[str, Converter],
     line_of_row: Callable[[int], int],
 ) -> pa.Table:
     for name, convert in converters.items():
@@ -211,10 +217,13 @@ def _convert(
         try:
             converted = convert(values, target)
         except _CONVERSION_ERRORS as exc:
-            row = _first_bad(
-                len(values),
-                lambda first, end, c=convert, v=values, t=target: _fails(c, v.slice(first, end - first), t),
-            )
+
+            def fails(
+                first: int, end: int, c: Converter = convert, v: pa.Array = values, t: pa.DataType = target
+            ) -> bool:
+                return _fails(c, v.slice(first, end - first), t)
+
+            row = _first_bad(len(values), fails)
             where = f"{path}:{line_of_row(row)}" if row is not None else str(path)
             raise InputFileError(
                 f"{where}: error: column '{name}': {_one_line(exc)}; fix that value (or the template's type); "
@@ -224,7 +233,7 @@ def _convert(
     return rows
 
 
-def _fails(convert: Callable, values: pa.Array, target: pa.DataType) -> bool:
+def _fails(convert: Converter, values: pa.Array, target: pa.DataType) -> bool:
     try:
         convert(values, target)
     except _CONVERSION_ERRORS:
@@ -249,7 +258,8 @@ def _csv_header(path: Path) -> list[str]:
     if not first.strip():
         raise InputFileError(f"{path}: the file is empty; a CSV needs a header line")
     try:
-        return pa_csv.read_csv(io.BytesIO(first)).column_names
+        names: list[str] = pa_csv.read_csv(io.BytesIO(first)).column_names
+        return names
     except pa.ArrowInvalid as exc:
         raise InputFileError(f"{path}:1: error: not a readable CSV header ({_one_line(exc)})") from None
 
@@ -406,15 +416,17 @@ def _json_value(value: Any, t: pa.DataType) -> Any:
     raise ValueError(f"{value!r} is not a {t}")
 
 
-def _map_array(values: list[dict | None], t: pa.DataType) -> pa.Array:
-    offsets, keys, items = [0], [], []
+def _map_array(values: list[dict[Any, Any] | None], t: pa.DataType) -> pa.Array:
+    offsets: list[int] = [0]
+    keys: list[Any] = []
+    items: list[Any] = []
     for value in values:
         for key, item in (value or {}).items():
             keys.append(_json_value(key, t.key_type))
             items.append(_json_value(item, t.item_type))
         offsets.append(len(keys))
 
-    def typed(raw: list, target: pa.DataType) -> pa.Array:
+    def typed(raw: list[Any], target: pa.DataType) -> pa.Array:
         if (
             pa.types.is_string(target)
             or pa.types.is_large_string(target)
@@ -446,7 +458,7 @@ def _json_maps(path: Path, data: bytes, template: pa.Schema) -> tuple[dict[str, 
     top-level key the objects use (to name columns the template does not have)."""
     maps = [f for f in template if pa.types.is_map(f.type)]
     struct = pa.struct([f for f in template if not pa.types.is_map(f.type)])
-    values: dict[str, list] = {f.name: [] for f in maps}
+    values: dict[str, list[Any]] = {f.name: [] for f in maps}
     keys: set[str] = set()
     for number, line in _json_lines(data):
         try:
@@ -473,10 +485,11 @@ def _json_maps(path: Path, data: bytes, template: pa.Schema) -> tuple[dict[str, 
         try:
             arrays[field.name] = _map_array(values[field.name], field.type)
         except (*_CONVERSION_ERRORS, OverflowError) as exc:
-            row = _first_bad(
-                len(values[field.name]),
-                lambda first, end, field=field: _map_fails(values[field.name][first:end], field.type),
-            )
+
+            def fails(first: int, end: int, field: pa.Field = field) -> bool:
+                return _map_fails(values[field.name][first:end], field.type)
+
+            row = _first_bad(len(values[field.name]), fails)
             where = f"{path}:{lines[row][0]}" if row is not None else str(path)
             raise InputFileError(
                 f"{where}: error: column '{field.name}': a key or value does not fit {field.type} "
@@ -485,7 +498,7 @@ def _json_maps(path: Path, data: bytes, template: pa.Schema) -> tuple[dict[str, 
     return arrays, keys
 
 
-def _map_fails(values: list, t: pa.DataType) -> bool:
+def _map_fails(values: list[Any], t: pa.DataType) -> bool:
     try:
         _map_array(values, t)
     except (*_CONVERSION_ERRORS, OverflowError):
@@ -510,7 +523,7 @@ def _json_column(line_text: bytes, schema: pa.Schema) -> str | None:
         try:
             pa_json.read_json(io.BytesIO(json.dumps({name: value}).encode()), parse_options=options)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return name
+            return str(name)
     return None
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,19 +42,19 @@ class _Terms(BoundBooleanExpressionVisitor[None]):
     """Field ids the filter mentions, and those it asks IS [NOT] NULL or IS [NOT] NaN about (the
     categories of pyiceberg's `_NullNaNUnmentionedTermsCollector`, which decides what a delete keeps)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.seen: set[int] = set()
         self.null_checked: set[int] = set()
         self.nan_checked: set[int] = set()
 
-    def _mention(self, term, *_, **__):
+    def _mention(self, term: Any, *_: Any, **__: Any) -> None:
         self.seen.add(term.ref().field.field_id)
 
-    def _null(self, term, *_, **__):
+    def _null(self, term: Any, *_: Any, **__: Any) -> None:
         self._mention(term)
         self.null_checked.add(term.ref().field.field_id)
 
-    def _nan(self, term, *_, **__):
+    def _nan(self, term: Any, *_: Any, **__: Any) -> None:
         self._mention(term)
         self.nan_checked.add(term.ref().field.field_id)
 
@@ -64,19 +64,19 @@ class _Terms(BoundBooleanExpressionVisitor[None]):
     visit_is_null = visit_not_null = _null
     visit_is_nan = visit_not_nan = _nan
 
-    def visit_true(self):
+    def visit_true(self) -> None:
         return None
 
-    def visit_false(self):
+    def visit_false(self) -> None:
         return None
 
-    def visit_not(self, child_result):
+    def visit_not(self, child_result: None) -> None:
         return None
 
-    def visit_and(self, left_result, right_result):
+    def visit_and(self, left_result: None, right_result: None) -> None:
         return None
 
-    def visit_or(self, left_result, right_result):
+    def visit_or(self, left_result: None, right_result: None) -> None:
         return None
 
 
@@ -99,6 +99,14 @@ class RowFilter:
         tops = sorted({name.split(".")[0] for name in names if name})
         return tuple(tops) or (self.schema.fields[0].name,)
 
+    def _column_name(self, field_id: int) -> str:
+        name = self.schema.find_column_name(field_id)
+        if name is None:  # a bound filter names fields of this schema only
+            raise RowFilterError(
+                f"row filter {self.text!r}: field id {field_id} is not in the table's schema"
+            )
+        return name
+
     def _terms(self) -> _Terms:
         terms = _Terms()
         visit(self.bound, terms)
@@ -108,7 +116,7 @@ class RowFilter:
     def null_guarded(self) -> tuple[str, ...]:
         """Columns (dotted paths) that must not be NULL for a row to match (see the module docstring)."""
         terms = self._terms()
-        return tuple(sorted(self.schema.find_column_name(i) for i in terms.seen - terms.null_checked))
+        return tuple(sorted(self._column_name(i) for i in terms.seen - terms.null_checked))
 
     @property
     def nan_guarded(self) -> tuple[str, ...]:
@@ -119,7 +127,7 @@ class RowFilter:
             for i in terms.seen - terms.nan_checked
             if isinstance(self.schema.find_field(i).field_type, pi.FloatType | pi.DoubleType)
         }
-        return tuple(sorted(self.schema.find_column_name(i) for i in floats))
+        return tuple(sorted(self._column_name(i) for i in floats))
 
     def matches(self, rows: pa.Table) -> pa.ChunkedArray:
         """Boolean per row: the rows pyiceberg's own delete with this filter would remove.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from icespec.backends import get_backend
-from icespec.core.changes import Change, TablePlan
+from icespec.core.changes import Change, ChangeKind, TablePlan
 from icespec.spec import TableSpec
 
 if TYPE_CHECKING:
@@ -43,9 +43,15 @@ def tag_change(spec: TableSpec, record: Any) -> Change:
     line = (column.line if column is not None else None) or spec.line_of("columns") or None
     if record.action == "remove":
         return Change(
-            "remove_column_tags", record.column, dict(record.before), None, False, record.message, line
+            ChangeKind.REMOVE_COLUMN_TAGS,
+            record.column,
+            dict(record.before),
+            None,
+            False,
+            record.message,
+            line,
         )
-    return Change("set_column_tags", record.column, dict(record.before), dict(record.after), False,
+    return Change(ChangeKind.SET_COLUMN_TAGS, record.column, dict(record.before), dict(record.after), False,
                   record.message, line)  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from pyiceberg.io.pyarrow import ArrowScan
 
 from icespec.core.changes import Change, TablePlan
 from icespec.schema import iceberg_schema
+from icespec.spec import TableSpec
 from icespec.tables.conform import column_at
 
 if TYPE_CHECKING:
@@ -33,13 +34,13 @@ def row_count(table: Table) -> int:
     snapshot = table.current_snapshot()
     if snapshot is None:
         return 0
-    total = (snapshot.summary or {}).get("total-records")
+    total = snapshot.summary.get("total-records") if snapshot.summary is not None else None
     if total is not None:
         return int(total)
     return sum(task.file.record_count for task in table.scan().plan_files())
 
 
-def referenced_by_layout(table: Table, live_path: str, spec=None) -> str | None:
+def referenced_by_layout(table: Table, live_path: str, spec: TableSpec | None = None) -> str | None:
     """What reads the column besides its values: a partition field of any of the table's partition
     specs (older ones stay in the metadata and are checked against every new schema), the sort order
     or the identifier fields, live or in the template."""
@@ -140,7 +141,7 @@ def with_data_impact(plan: TablePlan, table: Table | None) -> TablePlan:
     rows = row_count(table)
     if not rows:
         live = live_paths(plan)
-        changes = []
+        checked: list[Change] = []
         for change in plan.changes:
             used = (
                 referenced_by_layout(table, live.get(change.path, change.path), plan.spec)
@@ -148,8 +149,8 @@ def with_data_impact(plan: TablePlan, table: Table | None) -> TablePlan:
                 else None
             )
             note = f"apply refuses it: '{change.path}' is {used}; add a new column instead" if used else None
-            changes.append(replace(change, data_impact=note or change.data_impact))
-        return replace(plan, changes=tuple(changes))
+            checked.append(replace(change, data_impact=note or change.data_impact))
+        return replace(plan, changes=tuple(checked))
     changes = tuple(
         replace(c, data_impact=_impact(c, plan, table, rows) or c.data_impact) for c in plan.changes
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -99,7 +99,7 @@ def not_rewritable(change: Change, table: Table, live_path: str, target_type: Ic
 
 
 def _textual(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t)
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
 def convert(array: pa.Array, target: pa.DataType) -> pa.Array:
@@ -124,7 +124,7 @@ def convert(array: pa.Array, target: pa.DataType) -> pa.Array:
 
 def try_cast(
     array: pa.Array, target: pa.DataType, budget: int = FAILURE_BUDGET
-) -> tuple[pa.Array | None, int, bool, list]:
+) -> tuple[pa.Array | None, int, bool, list[Any]]:
     """(converted or None, failures, more_than, examples): `convert`, value by value where it fails.
     Failing slices are split in halves, so the cost grows with the failures, not the rows."""
     failures: list[int] = []

@@ -65,7 +65,6 @@ from pyiceberg.table.update import AssertLastAssignedFieldId
 from pyiceberg.utils.properties import property_as_int
 
 from icespec.core.conform import (
-    WRITE_MODES,
     check_mode,
     check_write,
     distinct_keys,
@@ -73,6 +72,7 @@ from icespec.core.conform import (
     sort_rows,
     to_arrow,
 )
+from icespec.core.modes import WRITE_MODES
 from icespec.core.results import WriteResult
 from icespec.errors import WriteError
 from icespec.spec import TableSpec
@@ -206,8 +206,8 @@ def _key_filter(incoming: pa.Table, identifier: tuple[str, ...]) -> Any:
         return AlwaysTrue()
     bounds = pc.min_max(column)
     return And(
-        GreaterThanOrEqual(identifier[0], bounds["min"].as_py()),
-        LessThanOrEqual(identifier[0], bounds["max"].as_py()),
+        GreaterThanOrEqual(identifier[0], bounds["min"].as_py()),  # type: ignore[call-arg, arg-type]  # pyiceberg's (term, literal) init
+        LessThanOrEqual(identifier[0], bounds["max"].as_py()),  # type: ignore[call-arg, arg-type]
     )
 
 
@@ -240,8 +240,8 @@ class _KeyBounds:
         upper = (data_file.upper_bounds or {}).get(self.field.field_id)
         if lower is None or upper is None:
             return True
-        low = from_bytes(self.field.field_type, lower)
-        high = from_bytes(self.field.field_type, upper)  # a truncated string bound still covers the max
+        low = from_bytes(self.field.field_type, lower)  # type: ignore[arg-type]  # a key field is primitive
+        high = from_bytes(self.field.field_type, upper)  # type: ignore[arg-type]  # a truncated string bound still covers the max
         index = bisect.bisect_left(self.keys, low)
         return index < len(self.keys) and self.keys[index] <= high
 
@@ -292,7 +292,7 @@ class _FileWriter:
         self.table = table
         self.target = target
         self.pool = ThreadPoolExecutor(max_workers=self.IN_FLIGHT, thread_name_prefix="icespec-write")
-        self.pending: list[Future] = []
+        self.pending: list[Future[list[DataFile]]] = []
         self.written: list[DataFile] = []
 
     def submit(self, rows: pa.Table) -> None:
@@ -311,7 +311,7 @@ class _FileWriter:
     def __enter__(self) -> _FileWriter:
         return self
 
-    def __exit__(self, kind, error, traceback) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
         if error is not None:
             for future in self.pending:
                 with contextlib.suppress(Exception):
@@ -332,7 +332,8 @@ def _require_fields(tx: Transaction, last_column_id: int) -> None:
     commit (`CommitFailedException`) and the writer plans again on the new schema. Changes that
     assign no field id (a doc, a rename, a promotion, a dropped column) still re-base as before:
     files written under them stay readable by field id."""
-    tx._apply((), (AssertLastAssignedFieldId(last_assigned_field_id=last_column_id),))
+    # pyiceberg's model takes its fields by name or by their JSON alias; mypy knows only the alias.
+    tx._apply((), (AssertLastAssignedFieldId(last_assigned_field_id=last_column_id),))  # type: ignore[call-arg]
 
 
 def _commit(table: Table, plan: _Plan, summary: dict[str, str], last_column_id: int) -> Table:
@@ -456,7 +457,7 @@ def write_table(
                     batch = _check_batch(table, spec, data, mode, row_filter, allow_empty)
                 continue
             snapshot = committed.current_snapshot()  # the commit's own result: no refresh in between
-            total = (snapshot.summary or {}).get("total-records") if snapshot and snapshot.summary else None
+            total = snapshot.summary.get("total-records") if snapshot and snapshot.summary else None
             updated = plan.rows_updated
             return WriteResult(
                 spec.full_name,
