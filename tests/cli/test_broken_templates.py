@@ -20,7 +20,7 @@ from icespec.orchestration.drift_sensor import SENSOR_NAME
 from icespec.quality import build_suite, scan_arrow
 from icespec.quality.extras_columns import missing_columns
 from icespec.spec import load_spec, load_specs, parse_spec, validate_paths
-from icespec_examples.samples import sample_batch
+from icespec_examples.samples import sample_batch, sample_sources
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = "name: broken\nnamespace: sales\ncolumns:\n  - {name: id, type: lnog}\n"
@@ -232,3 +232,52 @@ def test_the_shipped_extras_bind():
     suite = build_suite(ORDERS, extras_dir=REPO / "quality" / "soda_checks")
     assert [c for c in suite.checks if c.source != "template"]
     assert not [c.problem for c in suite.checks if c.problem]
+
+
+def test_binding_never_runs_the_hand_written_sql(tmp_path: Path):
+    """Only one SELECT is ever bound, on a connection without file access: a COPY in a check does nothing."""
+    target = tmp_path / "written.csv"
+    entries = [
+        {"failed rows": {"fail query": f"SELECT * FROM t WHERE amount < 0; COPY (SELECT 42) TO '{target}'"}},
+        {"failed rows": {"fail condition": f"amount < 0) ; COPY (SELECT 42) TO '{target}'; SELECT (1"}},
+        {"failed rows": {"fail query": f"COPY (SELECT 42) TO '{target}'"}},
+    ]
+    assert missing_columns(SPEC, entries) == [None, None, None]
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"freshness(amount, NOW) < 1d": {}},  # Soda's NOW variable, which icespec sets
+        {"failed rows": {"fail condition": "DATE_TRUNC(amount, MONTH) > 0"}},  # BigQuery date parts
+        {"failed rows": {"fail condition": "n.t.id > 0"}},  # qualified by namespace and table
+        {"failed rows": {"fail condition": "t.id > 0"}},
+    ],
+)
+def test_valid_sodacl_is_not_reported(entry):
+    assert missing_columns(SPEC, [entry]) == [None]
+
+
+def test_a_non_utf8_extras_file_is_a_problem_of_that_file_not_a_crash(project: Path, local_settings, capsys):
+    (project / "table-templates" / "broken.yaml").unlink()
+    extras = project / "quality" / "soda_checks"
+    extras.mkdir(parents=True)
+    (extras / "orders.yaml").write_bytes(b"checks for orders:\n  - row_count > 0:\n      name: caf\xe9\n")
+    assert main(["validate"]) == 1
+    assert "orders.yaml: error: not UTF-8 text" in capsys.readouterr().err
+    specs, broken = validate_paths([project / "table-templates"])
+    assert not broken
+    defs = build_definitions(specs, local_settings, sources=sample_sources(specs), extras_dir=extras)
+    reconcile = next(a for a in defs.resolve_all_asset_specs() if a.key == RECONCILE_KEY)
+    assert "not UTF-8 text" in reconcile.metadata["hand_written_check_problems"].value
+    assert reconcile.metadata["broken_templates"].value == "none"  # an extras file is not a broken template
+
+
+def test_a_check_naming_a_missing_column_shows_on_the_reconcile_asset(tmp_path: Path, local_settings):
+    extras = tmp_path / "soda"
+    extras.mkdir()
+    (extras / "orders.yaml").write_text("checks for orders:\n  - max(amont) < 5:\n      name: typo\n")
+    defs = build_definitions([ORDERS], local_settings, sources=sample_sources([ORDERS]), extras_dir=extras)
+    reconcile = next(a for a in defs.resolve_all_asset_specs() if a.key == RECONCILE_KEY)
+    assert "orders.yaml:2:1: error: column 'amont'" in reconcile.metadata["hand_written_check_problems"].value

@@ -60,3 +60,15 @@ def test_flags_match_what_apply_and_drift_rely_on():
     assert (
         ChangeKind.SET_PROPERTY.section == "properties" and ChangeKind.ADD_SORT_FIELD.section == "sort_order"
     )
+
+
+def test_bigquery_kinds_show_lists_as_words_not_python():
+    clustering = Change("set_clustering", "", None, ["order_date", "status"], False, "cluster")
+    assert (
+        clustering.kind.describe_drift(clustering)
+        == "clustering is none live, order_date, status in the template"
+    )
+    tags = Change("set_policy_tag", "card", [], ["projects/p/taxonomies/1/policyTags/2"], False, "tag")
+    assert "are none live, projects/p/taxonomies/1/policyTags/2 in the template" in tags.kind.describe_drift(
+        tags
+    )

@@ -110,3 +110,30 @@ def test_snapshot_id_scans_an_older_snapshot(monkeypatch, capsys, lakehouse_env)
     assert _check(monkeypatch, env, "scd_type2") == 2
     assert "FAIL  segment is one of consumer, smb, enterprise" in capsys.readouterr().out
     assert _check(monkeypatch, env, "scd_type2", "--snapshot-id", str(good)) == 0
+
+
+def test_a_broken_extras_file_errors_its_table_and_the_others_are_still_checked(
+    monkeypatch, capsys, lakehouse_env, tmp_path
+):
+    env, newest, _ = lakehouse_env
+    (tmp_path / "scd_type2.yaml").write_text("checks for scd_type2:\n  - row_count > 0\n   bad: [\n")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    now = (newest + dt.timedelta(hours=1)).isoformat()
+    code = main(
+        [
+            "--templates",
+            TEMPLATES,
+            "check",
+            "--soda-checks",
+            str(tmp_path),
+            "orders",
+            "scd_type2",
+            "--now",
+            now,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "sales.orders: PASS" in out  # checked with its own (generated) checks
+    assert "scd_type2.yaml" in out and "not valid YAML" in out  # the file's problem, as an error

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from icespec.errors import BackendError, SettingsError
+
 DEFAULT_BACKEND = "local"
 
 
@@ -55,7 +57,7 @@ class Backend:
         """The function or class one of the entry's "module:attribute" fields names, imported now."""
         target = getattr(self, name)
         if target is None:
-            raise LookupError(f"backend {self.name!r} has no {name}")
+            raise BackendError(f"backend {self.name!r} has no {name}")
         module, _, attributes = target.partition(":")
         value: Any = importlib.import_module(module)
         for attribute in attributes.split("."):
@@ -155,11 +157,11 @@ def backend_names() -> tuple[str, ...]:
 
 
 def get_backend(name: str) -> Backend:
-    """The backend called `name`; a ValueError listing the known ones otherwise."""
+    """The backend called `name`; a SettingsError (a ValueError) listing the known ones otherwise."""
     try:
         return BACKENDS[name]
     except KeyError:
-        raise ValueError(f"ICESPEC_BACKEND={name!r} is not one of {', '.join(BACKENDS)}") from None
+        raise SettingsError(f"ICESPEC_BACKEND={name!r} is not one of {', '.join(BACKENDS)}") from None
 
 
 def backend_for_terraform(catalog_type: Any) -> Backend | None:

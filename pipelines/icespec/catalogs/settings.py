@@ -78,8 +78,8 @@ class Settings:
         backend = get("ICESPEC_BACKEND") or DEFAULT_BACKEND
         try:
             entry = get_backend(backend)
-        except ValueError as exc:
-            problems.append(str(exc))
+        except SettingsError as exc:
+            problems.extend(exc.problems)
             entry = None
         lakehouse_dir = (
             Path(get("ICESPEC_LAKEHOUSE_DIR") or _project_base() / ".lakehouse").expanduser().absolute()

@@ -106,7 +106,7 @@ def _print_report(report: Any) -> None:
     )
 
 
-def _notify(report: Any, settings: Any, state_path: str | None) -> tuple[int, int]:
+def _notify(report: Any, settings: Any, state_path: str | None, every_table: bool) -> tuple[int, int]:
     from icespec.alerts import AlertConfigError, sinks_from_env
     from icespec.drift import DriftCursor, notify
 
@@ -126,7 +126,9 @@ def _notify(report: Any, settings: Any, state_path: str | None) -> tuple[int, in
             cursor = DriftCursor.parse(path.read_text())
         except (OSError, ValueError) as exc:
             raise UsageError(f"--state {path}: {exc} (delete the file to start afresh)") from None
-    result = notify(report, cursor, sinks, context={"backend": settings.backend})
+    # Tables left out of this run (not named) keep what each sink was told: only a run over every
+    # template may say a table lost its template.
+    result = notify(report, cursor, sinks, context={"backend": settings.backend}, resolve_missing=every_table)
     if path is not None:
         temporary = path.with_name(f".{path.name}.tmp")  # replace atomically: never a half-written state
         temporary.write_text(result.cursor.serialize())
@@ -146,7 +148,7 @@ def run_drift(args: argparse.Namespace) -> int:
     settings, report = _detect(specs, _concurrency(args.concurrency))
     sent = failed = 0
     if args.notify:
-        sent, failed = _notify(report, settings, args.state)
+        sent, failed = _notify(report, settings, args.state, every_table=not args.tables)
     if args.json:
         document = report.to_dict()
         document["tables"] = [_table_document(t) for t in report.tables]

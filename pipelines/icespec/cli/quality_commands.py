@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -124,6 +125,7 @@ def run_check(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from icespec.quality import QualityConfigError, default_extras_dir, scan_table
     from icespec.quality.report import format_result, worst_exit_code
+    from icespec.quality.sodacl import ExtrasFileError
 
     specs = load_tables(args.templates, args.tables, "check")
     if args.snapshot_id is not None and len(specs) != 1:
@@ -134,7 +136,11 @@ def _run_check(args: argparse.Namespace) -> int:
     results = []
     for spec in specs:
         try:
-            result = scan_table(spec, settings, snapshot_id=args.snapshot_id, extras_dir=extras, now=now)
+            try:
+                result = scan_table(spec, settings, snapshot_id=args.snapshot_id, extras_dir=extras, now=now)
+            except ExtrasFileError as exc:  # the other checks still run; the file's problem is an error
+                result = scan_table(spec, settings, snapshot_id=args.snapshot_id, extras_dir=None, now=now)
+                result = dataclasses.replace(result, exit_code=EXIT_ERROR, errors=(str(exc), *result.errors))
         except QualityConfigError as exc:
             raise UsageError(str(exc)) from None
         results.append(result)

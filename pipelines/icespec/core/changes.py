@@ -38,8 +38,12 @@ def _tags(tags: object) -> str:
     return ", ".join(f"{k}={v}" for k, v in tags.items()) if isinstance(tags, dict) and tags else "none"
 
 
+def _list(values: object) -> str:
+    return ", ".join(map(str, values)) if isinstance(values, list | tuple) and values else "none"
+
+
 _RENDERERS: dict[str, Callable[[object], str]] = {"plain": str, "repr": repr, "field": _field, "order": _order,
-                                                   "tags": _tags}  # fmt: skip
+                                                   "tags": _tags, "list": _list}  # fmt: skip
 
 
 class ChangeKind(StrEnum):
@@ -192,7 +196,7 @@ class ChangeKind(StrEnum):
         "set_policy_tag",
         "columns",
         "policy tags of column '{path}' are {before} live, {after} in the template",
-        "plain",
+        "list",
         "governance",
     )
     # Only BigQuery's tables have these.
@@ -200,6 +204,7 @@ class ChangeKind(StrEnum):
         "set_clustering",
         "partition_spec",
         "clustering is {before} live, {after} in the template",
+        "list",
     )
     INCOMPATIBLE_TABLE_FORMAT = ("incompatible_table_format", "name",
                                  "the live table is a {before}, the template describes a {after}", "plain",

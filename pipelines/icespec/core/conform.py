@@ -57,6 +57,8 @@ def cast_allowed(source: pa.DataType, target: pa.DataType) -> bool:
     source = _unwrap(source)
     if source == target or pa.types.is_null(source):
         return True
+    if isinstance(target, pa.BaseExtensionType) and not isinstance(source, pa.BaseExtensionType):
+        return cast_allowed(source, target.storage_type)  # uuid: 16 bytes become the extension
     t = pa.types
     if t.is_integer(source):
         return bool(t.is_integer(target) or t.is_floating(target) or t.is_decimal(target))

@@ -132,12 +132,20 @@ def transition(previous: Told, drift: TableDrift, context: Mapping[str, str] | N
 
 
 def pending_alerts(
-    report: DriftReport, told: Mapping[str, Told], context: Mapping[str, str] | None = None
+    report: DriftReport,
+    told: Mapping[str, Told],
+    context: Mapping[str, str] | None = None,
+    *,
+    resolve_missing: bool = True,
 ) -> list[Pending]:
-    """Everything one sink should hear about this report, given what it was told before."""
+    """Everything one sink should hear about this report, given what it was told before.
+
+    A table the sink was told about that is not in the report has lost its template, and is
+    resolved, only when the report covers every template (`resolve_missing`): not when some tables
+    were left out on purpose (the CLI naming tables) or because a template could not be read."""
     pending = [p for d in report.tables if (p := transition(told.get(d.table, Told()), d, context))]
     checked = {d.table for d in report.tables}
-    for table in sorted(set(told) - checked):
+    for table in sorted(set(told) - checked) if resolve_missing else ():
         if not told[table].clean:  # its template was deleted: nobody watches it any more
             reason = "The table has no template any more, so it is no longer checked for drift."
             pending.append(
@@ -167,13 +175,14 @@ def notify(
     *,
     context: Mapping[str, str] | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
+    resolve_missing: bool = True,
 ) -> NotifyResult:
     """Send each sink what it has not been told; remember only what it received (failures retry next tick)."""
     deliveries: list[Delivery] = []
     sinks_told: dict[str, dict[str, Told]] = {}
     for sink in sinks:
         told = dict(cursor.sinks.get(sink.name, {}))
-        for pending in pending_alerts(report, told, context):
+        for pending in pending_alerts(report, told, context, resolve_missing=resolve_missing):
             results = deliver(pending.alerts, [sink], log)
             deliveries.extend(results)
             if all(r.ok for r in results):

@@ -72,33 +72,44 @@ DEFAULT_PARTITIONS_START = "2024-01-01"
 TEMPLATES_CHECK = "templates_are_valid"
 
 
-def _broken_templates_markdown(broken: Sequence[Diagnostic]) -> str:
-    return "\n".join(f"- `{problem}`" for problem in sorted(broken)) or "none"
+def _problems_markdown(problems: Sequence[Diagnostic]) -> str:
+    return "\n".join(f"- `{problem}`" for problem in sorted(problems)) or "none"
 
 
-def _reconcile_asset(specs: Sequence[TableSpec], broken: Sequence[Diagnostic]) -> AssetsDefinition:
+def _reconcile_asset(
+    specs: Sequence[TableSpec], broken: Sequence[Diagnostic], extras: Sequence[Diagnostic]
+) -> AssetsDefinition:
     """The reconcile asset, with a check that fails (without blocking the valid tables) while any
-    template is broken: the UI shows each problem as PATH:LINE:COL, here and on the asset."""
+    template is broken (left out) or any hand-written SodaCL cannot run (the table keeps its other
+    checks): the UI shows each problem as PATH:LINE:COL, here and on the asset."""
     broken_files = sorted({problem.path for problem in broken})
+    extras_files = sorted({problem.path for problem in extras})
     description = (
         "Create and evolve every table to match its template (`icespec apply` on the configured "
         "backend; breaking changes refused). Idempotent: run it at deploy."
     )
     if broken_files:
         description += f" {len(broken_files)} broken template(s) are left out: see the metadata."
+    if extras_files:
+        description += f" {len(extras_files)} hand-written SodaCL file(s) have checks that cannot run."
+    metadata = {
+        "broken_templates": MetadataValue.md(_problems_markdown(broken)),
+        "hand_written_check_problems": MetadataValue.md(_problems_markdown(extras)),
+    }
 
     @asset(
         key=RECONCILE_KEY,
         description=description,
         group_name="icespec",
         kinds={"iceberg"},
-        metadata={"broken_templates": MetadataValue.md(_broken_templates_markdown(broken))},
+        metadata=metadata,
         check_specs=[
             AssetCheckSpec(
                 TEMPLATES_CHECK,
                 asset=RECONCILE_KEY,
-                description="Every template in the templates folder is valid (icespec validate); a "
-                "broken one is left out of every asset, schedule and sensor until it is fixed",
+                description="Every template in the templates folder is valid (icespec validate), and so "
+                "is every hand-written SodaCL check; a broken template is left out of every asset, "
+                "schedule and sensor until it is fixed, a broken hand-written check out of its scan",
             )
         ],
     )
@@ -110,18 +121,18 @@ def _reconcile_asset(specs: Sequence[TableSpec], broken: Sequence[Diagnostic]) -
                                  + "; ".join(c.message for c in result.changes))  # fmt: skip
         for problem in sorted(broken):
             context.log.error(f"broken template left out: {problem}")
+        for problem in sorted(extras):
+            context.log.error(f"hand-written check left out of its scan: {problem}")
         counts = {a: sum(1 for r in results if r.action == a) for a in ("created", "updated", "unchanged")}
+        said = [f"{len(broken_files)} broken template(s): {', '.join(broken_files)}"] if broken_files else []
+        if extras_files:
+            said.append(f"hand-written checks that cannot run in: {', '.join(extras_files)}")
         check = AssetCheckResult(
             check_name=TEMPLATES_CHECK,
-            passed=not broken,
+            passed=not broken and not extras,
             severity=AssetCheckSeverity.ERROR,
-            description=f"{len(broken_files)} broken template(s): {', '.join(broken_files)}"
-            if broken_files
-            else f"all {len(specs)} template(s) valid",
-            metadata={
-                "broken_templates": MetadataValue.md(_broken_templates_markdown(broken)),
-                "problems": len(broken),
-            },
+            description="; ".join(said) or f"all {len(specs)} template(s) valid",
+            metadata={**metadata, "problems": len(broken) + len(extras)},
         )
         return MaterializeResult(
             metadata={**counts, "tables": len(results), "broken_templates": len(broken_files)},
@@ -154,6 +165,7 @@ def build_definitions(
     """
     from icespec.quality import default_extras_dir
     from icespec.quality.sodacl import ExtrasFileError
+    from icespec.quality.sodacl import extras_problems as extras_problems_of
 
     settings = settings or Settings.from_env()
     specs = list(specs)
@@ -166,7 +178,7 @@ def build_definitions(
     backend = open_lakehouse(settings)  # validates the backend's settings now, contacts nothing
     dialect = dialect_for(settings)
     extras = extras_dir if extras_dir is not None else default_extras_dir()
-    broken = list(broken)
+    extras_problems: list[Diagnostic] = []
     unknown = sorted(set(sources) - {s.full_name for s in specs})
     if unknown:
         raise ValueError(f"sources for tables without a template: {', '.join(unknown)}")
@@ -181,8 +193,12 @@ def build_definitions(
         try:
             suite = build_suite(spec, dialect, extras)
         except ExtrasFileError as exc:  # the table runs its generated checks; the reconcile check fails
-            broken.append(exc.diagnostic())
+            extras_problems.append(exc.diagnostic())
             suite = build_suite(spec, dialect, None)
+        extras_problems += [
+            Diagnostic(file, line, 1 if line else 0, problem)
+            for file, line, problem in extras_problems_of(suite)
+        ]
         table_assets.append(
             table_asset(
                 spec,
@@ -217,8 +233,8 @@ def build_definitions(
         )
     lakehouse = lakehouse_resource(settings)
     return Definitions(
-        assets=[_reconcile_asset(specs, broken), *table_assets, *assets],
-        sensors=[build_drift_sensor(specs, settings)],
+        assets=[_reconcile_asset(specs, broken, extras_problems), *table_assets, *assets],
+        sensors=[build_drift_sensor(specs, settings, templates_broken=bool(broken))],
         jobs=jobs,
         schedules=schedules,
         resources={

@@ -106,8 +106,11 @@ def build_drift_sensor(
     concurrency: int | None = None,
     default_status: DefaultSensorStatus = DefaultSensorStatus.RUNNING,
     name: str = SENSOR_NAME,
+    templates_broken: bool = False,
 ) -> SensorDefinition:
-    """The sensor over `specs`; needs the `lakehouse` and `drift_alerts` resources."""
+    """The sensor over `specs`; needs the `lakehouse` and `drift_alerts` resources. While a template is
+    broken (`templates_broken`) its table is not in `specs`: it keeps its drift state instead of
+    being announced as resolved ("no template any more")."""
     specs = list(specs)
     interval = minimum_interval_seconds or interval_seconds()
     workers = concurrency or concurrency_from_env()
@@ -134,7 +137,14 @@ def build_drift_sensor(
             cursor = DriftCursor()
         report = detect_drift(specs, planner=lakehouse.lakehouse().plan, concurrency=workers)
         sinks = drift_alerts.sinks(context.log)
-        result = notify(report, cursor, sinks, context=alert_context, log=context.log)
+        result = notify(
+            report,
+            cursor,
+            sinks,
+            context=alert_context,
+            log=context.log,
+            resolve_missing=not templates_broken,
+        )
         changed = {d.alert.table for d in result.sent}
         summary = (
             f"{len(report.tables)} table(s) checked: {len(report.drifted)} drifted, {len(report.errors)} "

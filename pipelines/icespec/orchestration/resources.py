@@ -4,7 +4,7 @@ import os
 from functools import cached_property
 
 from dagster import ConfigurableResource, EnvVar
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, create_model
 
 from icespec.backends import BACKENDS, DEFAULT_BACKEND, get_backend
 from icespec.catalogs import Settings, open_catalog
@@ -14,26 +14,11 @@ from icespec.tables.backend import Lakehouse, open_lakehouse
 BACKEND_FIELDS = {name: backend.variables for name, backend in BACKENDS.items()}
 
 
-class LakehouseResource(ConfigurableResource):
+class _LakehouseConfig(ConfigurableResource):
     """Opens the lakehouse of one backend (`icespec.tables.backend`); credentials stay in the process
-    environment."""
+    environment. Its other fields, one per setting a backend reads, come from the registry."""
 
     backend: str = DEFAULT_BACKEND
-    lakehouse_dir: str | None = None
-    catalog_uri: str | None = None
-    warehouse: str | None = None
-    aws_region: str | None = None
-    aws_endpoint_url: str | None = None
-    nessie_uri: str | None = None
-    nessie_branch: str | None = None
-    gcp_project: str | None = None
-    gcp_dataset_location: str | None = None
-    bigquery_endpoint: str | None = None
-    gcp_biglake_connection: str | None = None
-    gcp_storage_uri: str | None = None
-    gcp_policy_tag_restricted: str | None = None
-    gcp_policy_tag_pii: str | None = None
-    gcp_emulator: str | None = None  # "true" against an emulator
 
     _catalog = PrivateAttr(default=None)
     _lakehouse = PrivateAttr(default=None)
@@ -42,7 +27,7 @@ class LakehouseResource(ConfigurableResource):
     def settings(self) -> Settings:
         env = dict(os.environ)
         env["ICESPEC_BACKEND"] = self.backend
-        for field_name, variable in (pair for pairs in BACKEND_FIELDS.values() for pair in pairs):
+        for field_name, variable in get_backend(self.backend).variables:
             value = getattr(self, field_name)
             if value:
                 env[variable] = value
@@ -59,6 +44,17 @@ class LakehouseResource(ConfigurableResource):
         if self._lakehouse is None:
             self._lakehouse = open_lakehouse(self.settings)
         return self._lakehouse
+
+
+# One optional text field per (Settings field, variable) any backend's registry entry lists, so a
+# backend's new setting reaches Dagster without a change here ("true" for the gcp emulator flag).
+RESOURCE_FIELDS = sorted({field for pairs in BACKEND_FIELDS.values() for field, _ in pairs})
+LakehouseResource = create_model(
+    "LakehouseResource",
+    __base__=_LakehouseConfig,
+    __doc__=_LakehouseConfig.__doc__,
+    **{field: (str | None, None) for field in RESOURCE_FIELDS},
+)
 
 
 def lakehouse_resource(settings: Settings) -> LakehouseResource:

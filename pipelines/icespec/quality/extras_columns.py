@@ -8,8 +8,14 @@ arguments (`max(amount)`, `duplicate_count(a, b)`, `values in (x) ...`), `fail c
 `filter:` and `<metric> expression:` SQL, and `fail query:`/`<metric> query:` SQL against the table.
 
 Only "column not found" counts: other binder errors (a function DuckDB lacks but Athena has, a
-query joining another table) are left for the engine that runs the scan. The first missing column
-of each check is reported.
+query joining another table) are left for the engine that runs the scan, and so are names that are
+date parts in some SQL dialect (BigQuery's `DATE_TRUNC(ts, MONTH)`) or a qualified prefix naming
+the table or its namespace. The first missing column of each check is reported; a missing field of
+a struct is not caught.
+
+The SQL is only bound, never run: each fragment must be exactly one SELECT (else it is left alone),
+it is EXPLAINed, and the connection has no access to files or the network, with its configuration
+locked, so hand-written SQL can have no effect here.
 """
 
 from __future__ import annotations
@@ -30,6 +36,12 @@ _NOT_FOUND = re.compile(r'Referenced column "([^"]+)" not found', re.IGNORECASE)
 _PREFIX_NOT_FOUND = re.compile(r'Referenced table "([^"]+)" not found', re.IGNORECASE)
 # Metrics whose arguments are not columns of this table.
 _NO_COLUMN_ARGUMENTS = {"row_count", "change", "anomaly", "anomaly_score", "distribution_difference"}
+_FIRST_ARGUMENT_ONLY = {"freshness"}  # freshness(column, NOW): the second is a variable
+# Identifiers some dialect takes as a date part where DuckDB sees a column (BigQuery: DATE_TRUNC(ts, MONTH)).
+_DATE_PARTS = {
+    "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "DAYOFWEEK", "DAYOFYEAR", "WEEK",
+    "ISOWEEK", "MONTH", "QUARTER", "YEAR", "ISOYEAR", "DATE", "DATETIME", "TIME",
+}  # fmt: skip
 _SQL_KEYS = ("fail condition", "filter")  # SQL conditions over the table's rows
 
 
@@ -42,7 +54,11 @@ def _sql_fragments(entry: Any) -> Iterator[tuple[str, str]]:
     if reference:
         yield "select", reference.group(1)
     elif metric and metric.group(1).lower() not in _NO_COLUMN_ARGUMENTS and metric.group(2).strip():
-        yield "select", metric.group(2)
+        arguments = metric.group(2)
+        yield (
+            "select",
+            arguments.split(",")[0] if metric.group(1).lower() in _FIRST_ARGUMENT_ONLY else arguments,
+        )
     if not isinstance(config, dict):
         return
     for key, value in config.items():
@@ -80,6 +96,30 @@ def _advice(spec: TableSpec, missing: str) -> str:
     return f"the table's columns are {', '.join(c.name for c in spec.columns)}"
 
 
+def _missing_column(connection: Any, spec: TableSpec, kind: str, sql: str) -> str | None:
+    """The first column the fragment names that the table lacks, as DuckDB's binder sees it."""
+    import duckdb
+
+    statement = _statement(kind, sql, spec.name)
+    try:
+        parsed = connection.extract_statements(statement)
+    except duckdb.Error:
+        return None  # not SQL DuckDB can parse: the scan's engine judges it
+    if len(parsed) != 1 or parsed[0].type != duckdb.StatementType.SELECT:
+        return None  # one SELECT or nothing: never run anything else
+    try:
+        connection.execute(f"EXPLAIN {statement}")
+    except duckdb.Error as exc:
+        found = _NOT_FOUND.search(str(exc))
+        if found is None and kind != "query":
+            prefix = _PREFIX_NOT_FOUND.search(str(exc))
+            if prefix and prefix.group(1).lower() not in (spec.name.lower(), spec.namespace.lower()):
+                found = prefix
+        if found and found.group(1).upper() not in _DATE_PARTS:
+            return found.group(1)
+    return None
+
+
 def missing_columns(spec: TableSpec, entries: list[Any]) -> list[str | None]:
     """For each SodaCL entry, None if its column references bind, else what is wrong and what to do."""
     import duckdb
@@ -87,26 +127,18 @@ def missing_columns(spec: TableSpec, entries: list[Any]) -> list[str | None]:
 
     from icespec.schema import arrow_schema
 
-    connection = duckdb.connect()
+    connection = duckdb.connect(config={"enable_external_access": False})
     try:
-        empty = pa.Table.from_batches([], schema=arrow_schema(spec))
-        connection.register(spec.name, empty)
+        connection.register(spec.name, pa.Table.from_batches([], schema=arrow_schema(spec)))
+        connection.execute("SET lock_configuration = true")  # nothing below can turn file access back on
         problems: list[str | None] = []
         for entry in entries:
             problem = None
             for kind, sql in _sql_fragments(entry):
-                try:
-                    connection.execute(f"EXPLAIN {_statement(kind, sql, spec.name)}")
-                except duckdb.Error as exc:
-                    found = _NOT_FOUND.search(str(exc))
-                    if found is None and kind != "query":
-                        found = _PREFIX_NOT_FOUND.search(str(exc))
-                    if found:
-                        column = found.group(1)
-                        problem = (
-                            f"column '{column}' is not in table {spec.full_name}: {_advice(spec, column)}"
-                        )
-                        break
+                missing = _missing_column(connection, spec, kind, sql)
+                if missing is not None:
+                    problem = f"column '{missing}' is not in table {spec.full_name}: {_advice(spec, missing)}"
+                    break
             problems.append(problem)
         return problems
     finally:

@@ -263,6 +263,8 @@ def load_extras(spec: TableSpec, path: Path) -> list[GeneratedCheck]:
             f"not valid YAML ({getattr(exc, 'problem', exc)}): fix the syntax",
             mark.line + 1 if mark else 0,
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ExtrasFileError(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     except OSError as exc:
         raise ExtrasFileError(path, f"cannot read the file: {exc.strerror}") from exc
     if document is None:
