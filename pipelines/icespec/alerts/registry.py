@@ -10,10 +10,11 @@ its module plus one entry here (docs/extending.md).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from icespec.backends.registry import load_attribute
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,7 @@ class SinkType:
         return any(options.get(option) for option in self.triggers)
 
     def build(self, options: Mapping[str, str | None], *, retries: int, backoff_seconds: float) -> Any:
-        module, _, attribute = self.factory.partition(":")
-        make: Callable[..., Any] = getattr(importlib.import_module(module), attribute)
+        make: Callable[..., Any] = load_attribute(self.factory)
         return make(
             {o: options.get(o) for o, _ in self.variables}, retries=retries, backoff_seconds=backoff_seconds
         )

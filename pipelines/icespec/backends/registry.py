@@ -27,6 +27,7 @@ class Requirement:
     variable: str
     example: str
     schemes: tuple[str, ...] = ()  # when set, the value must start with one of them
+    aliases: tuple[str, ...] = ()  # other variables that count too (AWS_REGION for every AWS client)
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,16 @@ class Backend:
         target = getattr(self, name)
         if target is None:
             raise BackendError(f"backend {self.name!r} has no {name}")
-        module, _, attributes = target.partition(":")
-        value: Any = importlib.import_module(module)
-        for attribute in attributes.split("."):
-            value = getattr(value, attribute)
-        return value
+        return load_attribute(target)
+
+
+def load_attribute(target: str) -> Any:
+    """The object "module:attribute" names, importing the module now (the registries' hooks)."""
+    module, _, attributes = target.partition(":")
+    value: Any = importlib.import_module(module)
+    for attribute in attributes.split("."):
+        value = getattr(value, attribute)
+    return value
 
 
 _AWS = (("aws_region", "ICESPEC_AWS_REGION"), ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL"))
@@ -95,7 +101,7 @@ BACKENDS: dict[str, Backend] = {
             variables=(("warehouse", "ICESPEC_WAREHOUSE"), *_AWS),
             requires=(
                 Requirement("ICESPEC_WAREHOUSE", "s3://bucket/warehouse", ("s3://", "s3a://")),
-                Requirement("ICESPEC_AWS_REGION", "eu-west-1"),
+                Requirement("ICESPEC_AWS_REGION", "eu-west-1", aliases=("AWS_REGION", "AWS_DEFAULT_REGION")),
             ),
             terraform_catalog_type="glue",
             terraform_outputs={

@@ -117,11 +117,9 @@ class Settings:
             catalog_uri = catalog_uri or f"sqlite:///{lakehouse_dir / 'catalog.db'}"
             warehouse = warehouse or (lakehouse_dir / "warehouse").as_uri()
         for requirement in entry.requires if entry is not None else ():
-            value = get(requirement.variable)
-            if requirement.variable == "ICESPEC_AWS_REGION":
-                value = region  # AWS_REGION and AWS_DEFAULT_REGION count too, as for every AWS client
+            value = next((v for v in map(get, (requirement.variable, *requirement.aliases)) if v), None)
             if not value:
-                also = " (or AWS_REGION)" if requirement.variable == "ICESPEC_AWS_REGION" else ""
+                also = f" (or {requirement.aliases[0]})" if requirement.aliases else ""
                 problems.append(
                     f"{requirement.variable}{also} is required for ICESPEC_BACKEND={backend} "
                     f"(e.g. {requirement.example})"

@@ -79,10 +79,7 @@ def extras_diagnostics(specs: list[TableSpec], extras_dir: str | None, base: Pat
         except ExtrasFileError as exc:
             found.append(exc.diagnostic())
             continue
-        found += [
-            Diagnostic(file, line, 1 if line else 0, problem)
-            for file, line, problem in extras_problems(suite)
-        ]
+        found += extras_problems(suite)
     return found
 
 

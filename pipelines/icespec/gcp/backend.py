@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from icespec.core.changes import Change, ChangeKind, TablePlan
 from icespec.core.conform import check_mode, check_write, conform_batch
 from icespec.core.results import WriteResult
-from icespec.errors import BackendError, WriteError
+from icespec.errors import BackendError
 from icespec.gcp.arrow import from_bigquery_table, null_list_count, to_bigquery_table
 from icespec.gcp.schema import bigquery_schema, clustering_fields, resolve_policy_tags, strip_policy_tags
 from icespec.gcp.settings import GcpSettings
@@ -297,12 +297,9 @@ class BigQueryLakehouse:
 
     def _row_filter(self, spec: TableSpec, where: str) -> RowFilter:
         from icespec.schema import iceberg_schema
-        from icespec.tables.filters import RowFilterError, parse_row_filter
+        from icespec.tables.filters import parse_write_filter
 
-        try:
-            return parse_row_filter(where, iceberg_schema(spec))
-        except RowFilterError as error:
-            raise WriteError(f"{spec.full_name}: {error}; nothing was written") from None
+        return parse_write_filter(spec.full_name, where, iceberg_schema(spec))
 
     def _replace_where(self, spec: TableSpec, row_filter: RowFilter) -> str:
         """The filter as SQL on the target (alias T): the rows the write replaces."""

@@ -195,10 +195,7 @@ def build_definitions(
         except ExtrasFileError as exc:  # the table runs its generated checks; the reconcile check fails
             extras_problems.append(exc.diagnostic())
             suite = build_suite(spec, dialect, None)
-        extras_problems += [
-            Diagnostic(file, line, 1 if line else 0, problem)
-            for file, line, problem in extras_problems_of(suite)
-        ]
+        extras_problems += extras_problems_of(suite)
         table_assets.append(
             table_asset(
                 spec,

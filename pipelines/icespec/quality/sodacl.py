@@ -314,9 +314,9 @@ def _entry_lines(text: str) -> list[int]:
     return [node.start_mark.line + 1 for node in entries.value]
 
 
-def extras_problems(suite: CheckSuite) -> list[tuple[str, int, str]]:
-    """(file, line, message) for every hand-written check left out of the scan."""
-    return [(c.source, c.line, c.problem) for c in suite.checks if c.problem]
+def extras_problems(suite: CheckSuite) -> list[Diagnostic]:
+    """Every hand-written check left out of the scan, as `PATH:LINE:COL: error:`."""
+    return [Diagnostic(c.source, c.line, 1 if c.line else 0, c.problem) for c in suite.checks if c.problem]
 
 
 def build_suite(

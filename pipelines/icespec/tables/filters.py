@@ -152,6 +152,15 @@ class RowFilter:
         return count, first
 
 
+def parse_write_filter(table: str, text: str, schema: Schema) -> RowFilter:
+    """A write's replace-where filter: as `parse_row_filter`, the message naming the table and that
+    nothing was written (every backend's writes)."""
+    try:
+        return parse_row_filter(text, schema)
+    except RowFilterError as exc:
+        raise RowFilterError(f"{table}: {exc}; nothing was written") from None
+
+
 def parse_row_filter(text: str, schema: Schema) -> RowFilter:
     """`text` in pyiceberg's row-filter syntax, bound to `schema` (RowFilterError says what is wrong)."""
     if not text or not text.strip():

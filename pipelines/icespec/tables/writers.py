@@ -77,7 +77,7 @@ from icespec.core.results import WriteResult
 from icespec.errors import WriteError
 from icespec.spec import TableSpec
 from icespec.tables.conform import conform
-from icespec.tables.filters import RowFilter, RowFilterError, parse_row_filter
+from icespec.tables.filters import RowFilter, parse_write_filter
 
 if TYPE_CHECKING:
     from pyiceberg.manifest import DataFile
@@ -401,10 +401,7 @@ def write_table(
     def row_filter_for(current: Table) -> RowFilter | None:
         if where is None:
             return None
-        try:
-            return parse_row_filter(where, current.schema())
-        except RowFilterError as exc:
-            raise WriteError(f"{spec.full_name}: {exc}; nothing was written") from None
+        return parse_write_filter(spec.full_name, where, current.schema())
 
     row_filter = row_filter_for(table)
     batch = _check_batch(table, spec, data, mode, row_filter, allow_empty)
