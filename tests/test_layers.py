@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipelines" / "icespec"
 
 # Lowest first. Packages on one level may use each other; never one above them.
 LAYERS = [
-    ("errors",),
+    ("errors", "environment"),
     ("spec",),
     ("schema",),
     ("backends", "core"),

@@ -3,12 +3,14 @@ environment reader and the Dagster alerts resource all come from `icespec.alerts
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Self
 
 import pytest
+from pydantic import Field, model_validator
 
 from icespec.alerts import DRIFT_DETECTED, Alert, AlertConfigError, build_sinks, deliver, sinks_from_env
 from icespec.alerts.registry import SINK_TYPES, SinkType, alert_variables
+from icespec.environment import EnvironmentSettings
 from icespec.orchestration.drift_sensor import DriftAlertsResource, drift_alerts_resource
 
 RECEIVED: list[tuple[str, str]] = []
@@ -24,18 +26,23 @@ class ListSink:
         RECEIVED.append((self.name, alert.table))
 
 
-def sink_from_options(options: Mapping[str, str | None], *, retries: int, backoff_seconds: float) -> ListSink:
-    label = options.get("list_label") or ""
-    if not label.isidentifier():
-        raise AlertConfigError(f"ICESPEC_LIST_LABEL={label!r} must be a plain word")
-    return ListSink(label)
+class ListSettings(EnvironmentSettings):
+    list_label: str | None = Field(None, description="the list's label")
+
+    @model_validator(mode="after")
+    def _plain_word(self) -> Self:
+        if self.list_label and not self.list_label.isidentifier():
+            raise ValueError(f"ICESPEC_LIST_LABEL={self.list_label!r} must be a plain word")
+        return self
+
+
+def sink_from_settings(settings: ListSettings, *, retries: int, backoff_seconds: float) -> ListSink:
+    return ListSink(settings.list_label or "")
 
 
 @pytest.fixture
 def list_sink(monkeypatch: pytest.MonkeyPatch) -> SinkType:
-    entry = SinkType(
-        "list", (("list_label", "ICESPEC_LIST_LABEL"),), f"{__name__}:sink_from_options", ("list_label",)
-    )
+    entry = SinkType("list", f"{__name__}:ListSettings", f"{__name__}:sink_from_settings", ("list_label",))
     monkeypatch.setitem(SINK_TYPES, "list", entry)
     RECEIVED.clear()
     return entry

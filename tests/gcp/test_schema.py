@@ -152,4 +152,4 @@ def test_settings_fail_closed_without_policy_tags() -> None:
         "restricted": "projects/p/locations/us/taxonomies/1/policyTags/2",
         "pii": "projects/p/locations/us/taxonomies/1/policyTags/3",
     }
-    assert settings.storage_uri == "gs://b/iceberg"
+    assert settings.gcp_storage_uri == "gs://b/iceberg"

@@ -67,7 +67,9 @@ def test_settings_carry_the_gcp_variables_and_fail_closed_when_the_backend_opens
     )
     backend = open_lakehouse(settings)
     assert isinstance(backend, BigQueryTables)
-    assert backend.settings.location == "EU" and backend.settings.storage_uri == "gs://lake/iceberg"
+    assert (
+        backend.settings.dataset_location == "EU" and backend.settings.gcp_storage_uri == "gs://lake/iceberg"
+    )
     assert backend.settings.policy_tags == {
         "restricted": "projects/p/locations/eu/taxonomies/1/policyTags/2",
         "pii": "projects/p/locations/eu/taxonomies/1/policyTags/3",

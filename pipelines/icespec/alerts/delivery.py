@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from icespec.alerts.model import CHECK_FAILED, DRIFT_CHANGED, DRIFT_DETECTED, Alert
-from icespec.alerts.registry import SINK_TYPES, alert_variables
-from icespec.errors import SettingsError
+from icespec.alerts.registry import SINK_TYPES, AlertConfigError, alert_variables
 
 logger = logging.getLogger("icespec.alerts")
+
+__all__ = ["AlertConfigError", "Delivery", "LogSink", "Sink", "build_sinks", "deliver", "sinks_from_env"]
 
 
 class Sink(Protocol):
@@ -73,10 +75,6 @@ def deliver(
     return results
 
 
-class AlertConfigError(SettingsError):
-    """Alert settings that cannot work; the message names the environment variable to fix."""
-
-
 def build_sinks(
     log: logging.Logger | logging.LoggerAdapter | None = None,
     retries: int = 2,
@@ -84,23 +82,28 @@ def build_sinks(
     **options: str | None,
 ) -> list[Sink]:
     """The log sink, plus every sink of the registry (`icespec.alerts.registry`) its options configure.
-    Options are the registry's (slack_webhook_url, sns_topic_arn, ...); secrets arrive from the environment only."""
+    Options are the sinks' settings fields (slack_webhook_url, sns_topic_arn, ...), read as if they
+    were their variables; nothing else is read from the environment."""
     known = alert_variables()
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise TypeError(f"unknown alert option(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    sinks: list[Sink] = [LogSink(log)]
-    for sink_type in SINK_TYPES.values():
-        if sink_type.configured(options):
-            sinks.append(sink_type.build(options, retries=retries, backoff_seconds=backoff_seconds))
-    return sinks
+    env = {known[option]: value for option, value in options.items() if value}
+    return sinks_from_env(env, log, retries=retries, backoff_seconds=backoff_seconds)
 
 
 def sinks_from_env(
-    env: Mapping[str, str], log: logging.Logger | logging.LoggerAdapter | None = None
+    env: Mapping[str, str] | None = None,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+    *,
+    retries: int = 2,
+    backoff_seconds: float = 0.5,
 ) -> list[Sink]:
-    """Sinks from the ICESPEC_* variables the registry names (ICESPEC_SLACK_WEBHOOK_URL, ICESPEC_SNS_TOPIC_ARN, ...)."""
-    options = {
-        option: (env.get(variable) or "").strip() or None for option, variable in alert_variables().items()
-    }
-    return build_sinks(log=log, **options)
+    """The log sink, plus every sink whose variables `env` sets (ICESPEC_SLACK_WEBHOOK_URL,
+    ICESPEC_SNS_TOPIC_ARN, ...); the process environment when None."""
+    env = os.environ if env is None else env
+    sinks: list[Sink] = [LogSink(log)]
+    for sink_type in SINK_TYPES.values():
+        if sink_type.configured(env):
+            sinks.append(sink_type.build(env, retries=retries, backoff_seconds=backoff_seconds))
+    return sinks

@@ -1,11 +1,10 @@
-"""The alert sinks, by name: the one place that lists them and the settings each reads.
+"""The alert sinks, by name: the one place that lists them and the settings model each reads.
 
-Each entry names its settings as (option, ICESPEC_* variable) and a factory "module:function"
-imported only when the sink is configured (so slack_sdk or boto3 load only when needed). The
-factory runs when one of its `triggers` is set; it takes the options (None when unset) and returns
-the sink, or raises AlertConfigError naming the variable to fix. `build_sinks`, the CLI's
-environment reader and the Dagster alerts resource all derive from this table: adding a sink is
-its module plus one entry here (docs/extending.md).
+Each entry names its pydantic-settings model and a factory, both "module:attribute", imported only
+when needed (the sink modules import slack_sdk or boto3 only when a sink is built). The sink is
+configured when one of its `triggers` (model fields) is set; the factory takes the model and returns
+the sink. `build_sinks`, the CLI's environment reader and the Dagster alerts resource all derive
+from this table: adding a sink is its module plus one entry here (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -15,23 +14,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from icespec.backends.registry import load_attribute
+from icespec.environment import PREFIX, EnvironmentSettings, Variable
+from icespec.errors import SettingsError
+
+
+class AlertConfigError(SettingsError):
+    """Alert settings that cannot work; the message names the environment variable to fix."""
 
 
 @dataclass(frozen=True)
 class SinkType:
     name: str
-    variables: tuple[tuple[str, str], ...]  # (option, ICESPEC_* variable)
-    factory: str  # "module:function(options, *, retries, backoff_seconds) -> Sink"
-    triggers: tuple[str, ...]  # the options whose presence means "configure this sink"
+    settings: str  # "module:Model": its pydantic-settings model (icespec.environment)
+    factory: str  # "module:function(settings, *, retries, backoff_seconds) -> Sink"
+    triggers: tuple[str, ...]  # the model fields whose presence means "configure this sink"
 
-    def configured(self, options: Mapping[str, str | None]) -> bool:
-        return any(options.get(option) for option in self.triggers)
+    def settings_model(self) -> type[EnvironmentSettings]:
+        model: type[EnvironmentSettings] = load_attribute(self.settings)
+        return model
 
-    def build(self, options: Mapping[str, str | None], *, retries: int, backoff_seconds: float) -> Any:
+    def variables(self) -> list[Variable]:
+        """Its ICESPEC_* variables (others, like AWS_ACCESS_KEY_ID, are read by the sink's client)."""
+        return [v for v in self.settings_model().variables() if v.name.startswith(PREFIX)]
+
+    def configured(self, env: Mapping[str, str]) -> bool:
+        names = {v.field: (v.name, *v.aliases) for v in self.settings_model().variables()}
+        return any((env.get(name) or "").strip() for field in self.triggers for name in names[field])
+
+    def build(self, env: Mapping[str, str], *, retries: int, backoff_seconds: float) -> Any:
+        """The sink, its settings read from `env`; AlertConfigError naming each variable to fix."""
+        settings = self.settings_model().read(env, needed_for=f"the {self.name} sink", error=AlertConfigError)
         make: Callable[..., Any] = load_attribute(self.factory)
-        return make(
-            {o: options.get(o) for o, _ in self.variables}, retries=retries, backoff_seconds=backoff_seconds
-        )
+        return make(settings, retries=retries, backoff_seconds=backoff_seconds)
 
 
 SINK_TYPES: dict[str, SinkType] = {
@@ -39,22 +53,14 @@ SINK_TYPES: dict[str, SinkType] = {
     for sink in (
         SinkType(
             "slack",
-            (
-                ("slack_webhook_url", "ICESPEC_SLACK_WEBHOOK_URL"),
-                ("slack_bot_token", "ICESPEC_SLACK_BOT_TOKEN"),
-                ("slack_channel", "ICESPEC_SLACK_CHANNEL"),
-            ),
-            "icespec.alerts.slack:sink_from_options",
+            "icespec.alerts.slack:SlackSettings",
+            "icespec.alerts.slack:sink_from_settings",
             triggers=("slack_webhook_url", "slack_bot_token", "slack_channel"),
         ),
         SinkType(
             "sns",
-            (
-                ("sns_topic_arn", "ICESPEC_SNS_TOPIC_ARN"),
-                ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL"),
-                ("aws_region", "ICESPEC_AWS_REGION"),
-            ),
-            "icespec.alerts.sns:sink_from_options",
+            "icespec.alerts.sns:SnsSettings",
+            "icespec.alerts.sns:sink_from_settings",
             triggers=("sns_topic_arn",),
         ),
     )
@@ -62,5 +68,5 @@ SINK_TYPES: dict[str, SinkType] = {
 
 
 def alert_variables() -> dict[str, str]:
-    """Every sink option and its environment variable (options shared by sinks, like aws_region, once)."""
-    return {option: variable for sink in SINK_TYPES.values() for option, variable in sink.variables}
+    """Every sink's option (model field) and its variable; options shared by sinks (aws_region) once."""
+    return {v.field: v.name for sink in SINK_TYPES.values() for v in sink.variables()}

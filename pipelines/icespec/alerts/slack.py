@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
-from slack_sdk import WebClient, WebhookClient
-from slack_sdk.http_retry import (
-    BackoffRetryIntervalCalculator,
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    RetryHandler,
-)
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from pydantic import Field, SecretStr, model_validator
 
 from icespec.alerts.model import (
     CHECK_FAILED,
@@ -24,7 +16,13 @@ from icespec.alerts.model import (
     Alert,
     AlertChange,
 )
+from icespec.environment import EnvironmentSettings, secret_text, url_of
 from icespec.errors import BackendError
+
+if TYPE_CHECKING:  # slack_sdk is imported when a Slack sink is built, not when settings are read
+    from slack_sdk.http_retry import RetryHandler
+
+SLACK_API = "https://slack.com/api/"  # slack_sdk's WebClient.BASE_URL
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): a message holds at most
 # 50 blocks, a header 150 characters, a section's text 3,000 and a section's field 2,000.
@@ -146,6 +144,13 @@ def fallback_text(alert: Alert) -> str:
 
 
 def retry_handlers(retries: int, backoff_seconds: float) -> list[RetryHandler]:
+    from slack_sdk.http_retry import (
+        BackoffRetryIntervalCalculator,
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+    )
+    from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
     interval = BackoffRetryIntervalCalculator(backoff_factor=backoff_seconds)
     return [
         ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
@@ -170,8 +175,10 @@ class SlackSink:
         retries: int = 2,
         backoff_seconds: float = 0.5,
         timeout_seconds: int = 10,
-        api_base_url: str = WebClient.BASE_URL,
+        api_base_url: str = SLACK_API,
     ) -> None:
+        from slack_sdk import WebClient, WebhookClient
+
         if bool(webhook_url) == bool(bot_token):
             raise ValueError("SlackSink needs exactly one of a webhook URL or a bot token")
         if bot_token and not channel:
@@ -205,39 +212,49 @@ class SlackSink:
         self._client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
 
 
-def sink_from_options(
-    options: Mapping[str, str | None], *, retries: int, backoff_seconds: float
-) -> SlackSink:
-    """The Slack sink of the alert registry: a webhook, or a bot token and a channel."""
-    from icespec.alerts.delivery import AlertConfigError
+class SlackSettings(EnvironmentSettings):
+    """The Slack sink: an incoming webhook, or a bot token and a channel."""
 
-    webhook_url, bot_token, channel = (
-        options.get("slack_webhook_url"),
-        options.get("slack_bot_token"),
-        options.get("slack_channel"),
+    slack_webhook_url: SecretStr | None = Field(None, description="Slack incoming webhook for alerts")
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Slack bot token for alerts (with ICESPEC_SLACK_CHANNEL)"
     )
-    if webhook_url and bot_token:
-        raise AlertConfigError(
-            "both ICESPEC_SLACK_WEBHOOK_URL and ICESPEC_SLACK_BOT_TOKEN are set: keep one "
-            "(a webhook posts to its own channel; a bot token needs ICESPEC_SLACK_CHANNEL)"
-        )
-    if bot_token and not channel:
-        raise AlertConfigError(
-            "ICESPEC_SLACK_BOT_TOKEN is set but ICESPEC_SLACK_CHANNEL is not: set the channel"
-        )
-    if channel and not bot_token:
-        raise AlertConfigError(
-            "ICESPEC_SLACK_CHANNEL is set but ICESPEC_SLACK_BOT_TOKEN is not: set the bot token "
-            "(or unset the channel and use ICESPEC_SLACK_WEBHOOK_URL)"
-        )
-    if webhook_url and not webhook_url.startswith(("https://", "http://")):
-        raise AlertConfigError(
-            "ICESPEC_SLACK_WEBHOOK_URL must be the incoming webhook URL (https://hooks.slack.com/services/...)"
-        )
+    slack_channel: str | None = Field(None, description="Slack channel the bot posts to")
+
+    @model_validator(mode="after")
+    def _one_way_to_post(self) -> Self:
+        webhook_url, bot_token = secret_text(self.slack_webhook_url), secret_text(self.slack_bot_token)
+        if webhook_url and bot_token:
+            raise ValueError(
+                "both ICESPEC_SLACK_WEBHOOK_URL and ICESPEC_SLACK_BOT_TOKEN are set: keep one "
+                "(a webhook posts to its own channel; a bot token needs ICESPEC_SLACK_CHANNEL)"
+            )
+        if bot_token and not self.slack_channel:
+            raise ValueError(
+                "ICESPEC_SLACK_BOT_TOKEN is set but ICESPEC_SLACK_CHANNEL is not: set the channel"
+            )
+        if self.slack_channel and not bot_token:
+            raise ValueError(
+                "ICESPEC_SLACK_CHANNEL is set but ICESPEC_SLACK_BOT_TOKEN is not: set the bot token "
+                "(or unset the channel and use ICESPEC_SLACK_WEBHOOK_URL)"
+            )
+        if webhook_url:
+            try:
+                url_of("https", "http")(webhook_url)
+            except ValueError:
+                raise ValueError(
+                    "ICESPEC_SLACK_WEBHOOK_URL must be the incoming webhook URL "
+                    "(https://hooks.slack.com/services/...)"
+                ) from None
+        return self
+
+
+def sink_from_settings(settings: SlackSettings, *, retries: int, backoff_seconds: float) -> SlackSink:
+    """The Slack sink of the alert registry."""
     return SlackSink(
-        webhook_url=webhook_url,
-        bot_token=bot_token,
-        channel=channel,
+        webhook_url=secret_text(settings.slack_webhook_url),
+        bot_token=secret_text(settings.slack_bot_token),
+        channel=settings.slack_channel,
         retries=retries,
         backoff_seconds=backoff_seconds,
     )

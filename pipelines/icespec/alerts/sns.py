@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
-import boto3
-from botocore.config import Config
+from pydantic import Field, model_validator
 
 from icespec.alerts.model import Alert
+from icespec.catalogs.settings import AwsEndpointSettings
 
 MAX_SUBJECT = 99  # SNS: "must be less than 100 characters"
 MAX_MESSAGE_BYTES = 256 * 1024  # SNS publish limit for the whole message
@@ -68,6 +67,9 @@ class SnsSink:
     ) -> None:
         self.topic_arn = topic_arn
         self.name = "sns"
+        import boto3  # when a sink is built, not when settings are read
+        from botocore.config import Config
+
         config = Config(
             retries={"mode": "standard", "total_max_attempts": retries + 1},
             connect_timeout=timeout_seconds,
@@ -95,18 +97,27 @@ class SnsSink:
         self._client.publish(**request)
 
 
-def sink_from_options(options: Mapping[str, str | None], *, retries: int, backoff_seconds: float) -> SnsSink:
-    """The SNS sink of the alert registry (botocore's standard retry mode paces its own retries)."""
-    from icespec.alerts.delivery import AlertConfigError
+class SnsSettings(AwsEndpointSettings):
+    """The SNS sink: a topic, published to in the topic's own region (the region in its ARN)."""
 
-    topic_arn = options.get("sns_topic_arn") or ""
-    try:
-        topic_region = region_of(topic_arn)
-    except ValueError as exc:
-        raise AlertConfigError(f"ICESPEC_SNS_TOPIC_ARN: {exc}") from None
+    sns_topic_arn: str | None = Field(None, description="SNS topic for alerts (terraform/aws output)")
+
+    @model_validator(mode="after")
+    def _topic(self) -> Self:
+        if self.sns_topic_arn:
+            try:
+                region_of(self.sns_topic_arn)
+            except ValueError as exc:
+                raise ValueError(f"ICESPEC_SNS_TOPIC_ARN: {exc}") from None
+        return self
+
+
+def sink_from_settings(settings: SnsSettings, *, retries: int, backoff_seconds: float) -> SnsSink:
+    """The SNS sink of the alert registry (botocore's standard retry mode paces its own retries)."""
+    topic_arn = settings.sns_topic_arn or ""
     return SnsSink(
         topic_arn,
-        endpoint_url=options.get("aws_endpoint_url"),
-        region=options.get("aws_region") or topic_region,
+        endpoint_url=settings.aws_endpoint_url,
+        region=region_of(topic_arn),
         retries=retries,
     )

@@ -15,25 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from icespec.environment import EnvironmentSettings
 from icespec.errors import BackendError, SettingsError
 
 DEFAULT_BACKEND = "local"
 
 
 @dataclass(frozen=True)
-class Requirement:
-    """A variable the backend cannot work without, with an example value for the error message."""
-
-    variable: str
-    example: str
-    schemes: tuple[str, ...] = ()  # when set, the value must start with one of them
-    aliases: tuple[str, ...] = ()  # other variables that count too (AWS_REGION for every AWS client)
-
-
-@dataclass(frozen=True)
 class Backend:
     name: str
     summary: str
+    settings: str  # "module:Model": the pydantic-settings model it is configured by (icespec.environment)
     lakehouse: str  # "module:factory(settings, catalog=None, read_only=False)" opening its tables
     quality_engine: str  # the Soda data source type that scans its tables where they live
     table_kind: str  # the Dagster kind of its table assets, beside "iceberg"
@@ -45,10 +37,13 @@ class Backend:
     )
     governance: str | None = None  # "module:factory(settings)": the access-control step run after each commit
     embedded: bool = False  # all in files on this machine: created on first write, absent until then
-    variables: tuple[tuple[str, str], ...] = ()  # (Settings field, ICESPEC_* variable) it is configured by
-    requires: tuple[Requirement, ...] = ()
     terraform_catalog_type: str | None = None  # `catalog_type` output of terraform/aws naming this backend
     terraform_outputs: Mapping[str, str] = field(default_factory=dict)  # ICESPEC_* variable → output
+
+    def settings_model(self) -> type[EnvironmentSettings]:
+        """The settings model class (a `icespec.catalogs.settings.Settings`), imported now."""
+        model: type[EnvironmentSettings] = self.hook("settings")
+        return model
 
     @property
     def is_pyiceberg_catalog(self) -> bool:
@@ -71,38 +66,28 @@ def load_attribute(target: str) -> Any:
     return value
 
 
-_AWS = (("aws_region", "ICESPEC_AWS_REGION"), ("aws_endpoint_url", "ICESPEC_AWS_ENDPOINT_URL"))
-
 BACKENDS: dict[str, Backend] = {
     backend.name: backend
     for backend in (
         Backend(
             "local",
             "pyiceberg's SQL catalog (SQLite by default, any SQLAlchemy URL) and a file:// warehouse",
+            settings="icespec.catalogs.settings:LocalSettings",
             lakehouse="icespec.tables.backend:open_iceberg_lakehouse",
             quality_engine="duckdb",
             table_kind="pyarrow",
             catalog="icespec.catalogs:sql_catalog_properties",
             embedded=True,
-            variables=(
-                ("lakehouse_dir", "ICESPEC_LAKEHOUSE_DIR"),
-                ("catalog_uri", "ICESPEC_CATALOG_URI"),
-                ("warehouse", "ICESPEC_WAREHOUSE"),
-            ),
         ),
         Backend(
             "aws-glue",
             "AWS Glue Data Catalog and S3; Lake Formation column tags; quality on Athena",
+            settings="icespec.catalogs.settings:GlueSettings",
             lakehouse="icespec.tables.backend:open_iceberg_lakehouse",
             quality_engine="athena",
             table_kind="pyarrow",
             catalog="icespec.catalogs:glue_catalog_properties",
             governance="icespec.tables.governance:LakeFormationColumnTags",
-            variables=(("warehouse", "ICESPEC_WAREHOUSE"), *_AWS),
-            requires=(
-                Requirement("ICESPEC_WAREHOUSE", "s3://bucket/warehouse", ("s3://", "s3a://")),
-                Requirement("ICESPEC_AWS_REGION", "eu-west-1", aliases=("AWS_REGION", "AWS_DEFAULT_REGION")),
-            ),
             terraform_catalog_type="glue",
             terraform_outputs={
                 "ICESPEC_WAREHOUSE": "warehouse_uri",
@@ -113,18 +98,12 @@ BACKENDS: dict[str, Backend] = {
         Backend(
             "aws-nessie",
             "Project Nessie's Iceberg REST catalog (one branch) and S3; quality on Trino",
+            settings="icespec.catalogs.settings:NessieSettings",
             lakehouse="icespec.tables.backend:open_iceberg_lakehouse",
             quality_engine="trino",
             table_kind="pyarrow",
             catalog="icespec.catalogs:nessie_catalog_properties",
             open_catalog="icespec.catalogs:open_nessie_catalog",
-            variables=(
-                ("nessie_uri", "ICESPEC_NESSIE_URI"),
-                ("nessie_branch", "ICESPEC_NESSIE_BRANCH"),
-                ("warehouse", "ICESPEC_WAREHOUSE"),
-                *_AWS,
-            ),
-            requires=(Requirement("ICESPEC_NESSIE_URI", "http://nessie:19120/iceberg"),),
             terraform_catalog_type="nessie",
             terraform_outputs={
                 "ICESPEC_NESSIE_URI": "catalog_uri",
@@ -136,23 +115,10 @@ BACKENDS: dict[str, Backend] = {
         Backend(
             "gcp",
             "BigQuery tables for Apache Iceberg on GCS, policy tags on restricted columns; quality on BigQuery",
+            settings="icespec.gcp.settings:GcpSettings",
             lakehouse="icespec.gcp.tables:open_bigquery_tables",
             quality_engine="bigquery",
             table_kind="bigquery",
-            variables=(
-                ("gcp_project", "ICESPEC_GCP_PROJECT"),
-                ("gcp_dataset_location", "ICESPEC_GCP_DATASET_LOCATION"),
-                ("bigquery_endpoint", "ICESPEC_BIGQUERY_ENDPOINT"),
-                ("gcp_biglake_connection", "ICESPEC_GCP_BIGLAKE_CONNECTION"),
-                ("gcp_storage_uri", "ICESPEC_GCP_STORAGE_URI"),
-                ("gcp_policy_tag_restricted", "ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
-                ("gcp_policy_tag_pii", "ICESPEC_GCP_POLICY_TAG_PII"),
-                ("gcp_emulator", "ICESPEC_GCP_EMULATOR"),
-            ),
-            # What the BigQuery tables need beyond this (connection, storage, policy tags: fail
-            # closed) is checked where the gcp backend opens (icespec.gcp.settings.GcpSettings),
-            # so commands that only query (icespec check) run without them.
-            requires=(Requirement("ICESPEC_GCP_PROJECT", "my-project"),),
         ),
     )
 }

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from icespec.backends import get_backend
-from icespec.catalogs.settings import BACKENDS, Settings
+from icespec.catalogs.settings import (
+    BACKENDS,
+    GlueSettings,
+    IcebergSettings,
+    LocalSettings,
+    NessieSettings,
+    Settings,
+)
 from icespec.errors import NotFoundError, SettingsError
 
 if TYPE_CHECKING:
@@ -27,46 +32,27 @@ __all__ = [
 ]
 
 
-def _aws_properties(settings: Settings, prefixes: tuple[str, ...]) -> dict[str, str]:
-    """Region, endpoint and credentials for each client prefix (glue., s3.).
-
-    PyArrow's S3 ignores AWS_ENDPOINT_URL, so an endpoint override must be passed explicitly.
-    """
-    values = {
-        "region": settings.aws_region,
-        "endpoint": settings.aws_endpoint_url,
-        "access-key-id": settings.aws_access_key_id,
-        "secret-access-key": settings.aws_secret_access_key,
-        "session-token": settings.aws_session_token,
-    }
-    props = {f"{prefix}.{key}": value for prefix in prefixes for key, value in values.items() if value}
-    if settings.aws_endpoint_url:
-        props["s3.force-virtual-addressing"] = "false"  # path-style for moto/LocalStack
-    return props
-
-
-def sql_catalog_properties(settings: Settings) -> dict[str, str]:
+def sql_catalog_properties(settings: LocalSettings) -> dict[str, str]:
     """pyiceberg's SQL catalog (SQLite or any SQLAlchemy URL) over a warehouse folder or bucket."""
-    props = {"type": "sql", "uri": settings.catalog_uri or "", "warehouse": settings.warehouse or ""}
+    props = {"type": "sql", "uri": settings.catalog_uri, "warehouse": settings.warehouse or ""}
     if settings.catalog_schema_version:  # pyiceberg's SQL catalog: v1 migrates a v0 catalog in place
         props["schema_version"] = settings.catalog_schema_version
     return props
 
 
-def glue_catalog_properties(settings: Settings) -> dict[str, str]:
+def glue_catalog_properties(settings: GlueSettings) -> dict[str, str]:
     return {
         "type": "glue",
-        "warehouse": settings.warehouse or "",
-        **_aws_properties(settings, ("glue", "s3")),
+        "warehouse": settings.warehouse,
+        **settings.aws_client_properties(("glue", "s3")),
     }
 
 
-def nessie_catalog_properties(settings: Settings) -> dict[str, str]:
-    # Nessie serves one Iceberg REST prefix per branch: <base>/<branch>.
-    props = {"type": "rest", "uri": f"{(settings.nessie_uri or '').rstrip('/')}/{settings.nessie_branch}"}
+def nessie_catalog_properties(settings: NessieSettings) -> dict[str, str]:
+    props = {"type": "rest", "uri": settings.branch_uri}
     if settings.warehouse:
         props["warehouse"] = settings.warehouse
-    return {**props, **_aws_properties(settings, ("s3",))}
+    return {**props, **settings.aws_client_properties(("s3",))}
 
 
 def catalog_properties(settings: Settings) -> dict[str, str]:
@@ -85,37 +71,35 @@ class CatalogMissing(NotFoundError):
 
 
 def local_catalog_file(settings: Settings) -> Path | None:
-    """The SQLite file of the local catalog (None for other databases and backends)."""
-    uri = settings.catalog_uri or ""
-    embedded = get_backend(settings.backend).embedded
-    if not embedded or not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
-        return None
-    return Path(uri.removeprefix("sqlite:///"))
+    """The SQLite file of an embedded catalog (None for other databases and backends)."""
+    return settings.embedded_database()
 
 
 def open_catalog(settings: Settings | None = None, *, create: bool = True) -> Catalog:
-    """Open the configured catalog. The local backend creates its folder and SQLite database, unless
-    `create` is False (read-only commands: plan, drift, check): then a missing database raises
-    CatalogMissing and nothing is written to disk."""
+    """Open the configured catalog. An embedded backend creates its folders and SQLite database,
+    unless `create` is False (read-only commands: plan, drift, check): then a missing database
+    raises CatalogMissing and nothing is written to disk."""
     from pyiceberg.catalog import load_catalog
 
     settings = settings or Settings.from_env()
     backend = get_backend(settings.backend)
-    if backend.embedded:
-        database = local_catalog_file(settings)
-        if not create and database is not None and not database.exists():
-            raise CatalogMissing(f"no catalog at {database} yet (run `icespec apply`)")
-        if create:
-            settings.lakehouse_dir.mkdir(parents=True, exist_ok=True)
-            if settings.warehouse and settings.warehouse.startswith("file://"):
-                Path(url2pathname(urlparse(settings.warehouse).path)).mkdir(parents=True, exist_ok=True)
+    if not isinstance(settings, IcebergSettings):
+        raise SettingsError(
+            [f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"]
+        )
+    database = settings.embedded_database()
+    if not create and database is not None and not database.exists():
+        raise CatalogMissing(f"no catalog at {database} yet (run `icespec apply`)")
+    if create:
+        for folder in settings.folders_to_create():
+            folder.mkdir(parents=True, exist_ok=True)
     if backend.open_catalog is not None:
         opened: Catalog = backend.hook("open_catalog")(settings)
         return opened
     return load_catalog(settings.catalog_name, **catalog_properties(settings))
 
 
-def open_nessie_catalog(settings: Settings) -> Catalog:
+def open_nessie_catalog(settings: NessieSettings) -> Catalog:
     """Nessie's REST catalog, checked at once: a wrong URI, branch or warehouse names its variable.
 
     pyiceberg reads `<uri>/v1/config` when the catalog is built; the branch only fails on the first

@@ -1,23 +1,40 @@
-"""Settings from ICESPEC_* environment variables (12-factor), validated once with clear messages.
+"""Settings: one pydantic-settings model per backend, chosen by ICESPEC_BACKEND through the registry.
 
-Alert sinks read their own variables (`icespec.alerts.registry`); these are the backends' and the
-quality engines'.
+`Settings.from_env()` reads ICESPEC_BACKEND, asks the backend registry which model configures that
+backend (its entry's `settings`), and reads that model: every bad or missing variable is one line of
+one SettingsError. The models of the pyiceberg backends are here; the gcp backend's is in
+`icespec.gcp.settings`; a plugin backend brings its own. The quality engines' settings (Athena,
+Trino) are mixed into the models of the backends they scan. The alert sinks read their own models
+(`icespec.alerts.registry`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator, model_validator
 
 from icespec.backends import DEFAULT_BACKEND, backend_names, get_backend
+from icespec.environment import EnvironmentSettings, HttpUrl, location_of, secret_text
 from icespec.errors import SettingsError
 
+__all__ = [
+    "BACKENDS",
+    "AthenaSettings",
+    "AwsEndpointSettings",
+    "AwsSettings",
+    "GlueSettings",
+    "IcebergSettings",
+    "LocalSettings",
+    "NessieSettings",
+    "Settings",
+    "SettingsError",
+    "TrinoSettings",
+]
+
 BACKENDS = backend_names()
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off")
 
 
 def _project_base() -> Path:
@@ -27,139 +44,194 @@ def _project_base() -> Path:
     return find_root() or Path.cwd()
 
 
-@dataclass(frozen=True)
-class Settings:
-    backend: str = DEFAULT_BACKEND
-    lakehouse_dir: Path = field(default_factory=lambda: _project_base() / ".lakehouse")
-    catalog_name: str = "icespec"
-    catalog_uri: str | None = None  # local: SQLAlchemy URL of the catalog database
-    catalog_schema_version: str | None = None  # local: SQL catalog tables v0 or v1 (None: as found)
-    warehouse: str | None = None  # local: file:// folder; aws: s3://bucket/prefix; nessie: warehouse name
-    aws_region: str | None = None
-    aws_endpoint_url: str | None = None  # moto or LocalStack; None = real AWS
-    aws_access_key_id: str | None = field(default=None, repr=False)
-    aws_secret_access_key: str | None = field(default=None, repr=False)
-    aws_session_token: str | None = field(default=None, repr=False)
-    nessie_uri: str | None = None  # Nessie's Iceberg REST base, e.g. http://nessie:19120/iceberg
-    nessie_branch: str = "main"
-    athena_workgroup: str | None = None
-    athena_results_s3: str | None = None
-    trino_host: str | None = None
-    trino_port: int = 8080
-    trino_catalog: str | None = None
-    trino_user: str | None = None
-    gcp_project: str | None = None
-    gcp_dataset_location: str | None = None
-    bigquery_endpoint: str | None = None  # a BigQuery emulator; None = the real API
-    gcp_biglake_connection: str | None = None  # "project.location.name", from terraform/gcp
-    gcp_storage_uri: str | None = None  # gs://bucket/prefix of the Iceberg tables' data
-    gcp_policy_tag_restricted: str | None = None  # policy tag resource names (column-level security)
-    gcp_policy_tag_pii: str | None = None
-    gcp_emulator: bool = False  # plain tables, no policy tags, datasets created on demand
+class Settings(EnvironmentSettings):
+    """What every backend is configured by; each backend's model (its registry entry's `settings`)
+    adds its own variables."""
+
+    backend: str = Field(
+        DEFAULT_BACKEND, description="the backend: see the backend registry (`icespec/backends/registry.py`)"
+    )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and validate settings; raises SettingsError naming every bad or missing variable."""
-        env = os.environ if env is None else env
-        problems: list[str] = []
-
-        def get(name: str) -> str | None:
-            value = env.get(name)
-            return value.strip() if value and value.strip() else None
-
-        def url(name: str, schemes: tuple[str, ...]) -> str | None:
-            value = get(name)
-            if value is not None and (urlparse(value).scheme not in schemes or not urlparse(value).netloc):
-                problems.append(
-                    f"{name}={value!r} is not a URL starting with {' or '.join(s + '://' for s in schemes)}"
-                )
-            return value
-
-        backend = get("ICESPEC_BACKEND") or DEFAULT_BACKEND
-        try:
-            entry = get_backend(backend)
-        except SettingsError as exc:
-            problems.extend(exc.problems)
-            entry = None
-        lakehouse_dir = (
-            Path(get("ICESPEC_LAKEHOUSE_DIR") or _project_base() / ".lakehouse").expanduser().absolute()
-        )
-        catalog_uri = get("ICESPEC_CATALOG_URI")
-        schema_version = get("ICESPEC_CATALOG_SCHEMA_VERSION")
-        if schema_version not in (None, "v0", "v1"):
-            problems.append(
-                f"ICESPEC_CATALOG_SCHEMA_VERSION={schema_version!r} is not v0 or v1 (v1 migrates a v0 SQL "
-                "catalog by adding its iceberg_type column; unset keeps the catalog as it is)"
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """The settings of the backend ICESPEC_BACKEND names, read with that backend's model."""
+        name = Settings.read(env).backend
+        entry = get_backend(name)  # a SettingsError listing the known backends
+        model = entry.settings_model()
+        if not issubclass(model, cls):
+            raise SettingsError(
+                f"ICESPEC_BACKEND={name!r} is configured by {model.__name__}, not {cls.__name__}"
             )
-        warehouse = get("ICESPEC_WAREHOUSE")
-        region = get("ICESPEC_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION")
-        endpoint = url("ICESPEC_AWS_ENDPOINT_URL", ("http", "https"))
-        nessie_uri = url("ICESPEC_NESSIE_URI", ("http", "https"))
-        trino_port_text = get("ICESPEC_TRINO_PORT") or "8080"
-        trino_port = 8080
-        if trino_port_text.isdigit() and 0 < int(trino_port_text) < 65536:
-            trino_port = int(trino_port_text)
-        else:
-            problems.append(f"ICESPEC_TRINO_PORT={trino_port_text!r} is not a port number (1-65535)")
-        athena_results = get("ICESPEC_ATHENA_RESULTS_S3")
-        bigquery_endpoint = url("ICESPEC_BIGQUERY_ENDPOINT", ("http", "https"))
-        storage_uri = get("ICESPEC_GCP_STORAGE_URI")
-        if storage_uri and not storage_uri.startswith("gs://"):
-            problems.append(f"ICESPEC_GCP_STORAGE_URI={storage_uri!r} must start with gs://")
-        emulator_text = (get("ICESPEC_GCP_EMULATOR") or "false").lower()
-        if emulator_text not in TRUE_WORDS + FALSE_WORDS:
-            problems.append(f"ICESPEC_GCP_EMULATOR={emulator_text!r} is not true or false")
-        emulator = emulator_text in TRUE_WORDS
-        if athena_results and not athena_results.startswith("s3://"):
-            problems.append(f"ICESPEC_ATHENA_RESULTS_S3={athena_results!r} must start with s3://")
+        return model.read(env, needed_for=f"ICESPEC_BACKEND={name}")  # a subclass of cls, checked above
 
-        if entry is not None and entry.embedded:
-            catalog_uri = catalog_uri or f"sqlite:///{lakehouse_dir / 'catalog.db'}"
-            warehouse = warehouse or (lakehouse_dir / "warehouse").as_uri()
-        for requirement in entry.requires if entry is not None else ():
-            value = next((v for v in map(get, (requirement.variable, *requirement.aliases)) if v), None)
-            if not value:
-                also = f" (or {requirement.aliases[0]})" if requirement.aliases else ""
-                problems.append(
-                    f"{requirement.variable}{also} is required for ICESPEC_BACKEND={backend} "
-                    f"(e.g. {requirement.example})"
-                )
-            elif requirement.schemes and not value.startswith(requirement.schemes):
-                problems.append(
-                    f"{requirement.variable}={value!r} must be a {' or '.join(requirement.schemes)} location "
-                    f"for {backend}"
-                )
-        reads_emulator = entry is not None and any(f == "gcp_emulator" for f, _ in entry.variables)
-        if emulator and reads_emulator and not bigquery_endpoint:
-            problems.append("ICESPEC_GCP_EMULATOR=true needs ICESPEC_BIGQUERY_ENDPOINT (the emulator's URL)")
-        if problems:
-            raise SettingsError(problems)
-        return cls(
-            backend=backend,
-            lakehouse_dir=lakehouse_dir,
-            catalog_name=get("ICESPEC_CATALOG_NAME") or "icespec",
-            catalog_uri=catalog_uri,
-            catalog_schema_version=schema_version,
-            warehouse=warehouse,
-            aws_region=region,
-            aws_endpoint_url=endpoint,
-            aws_access_key_id=get("AWS_ACCESS_KEY_ID"),
-            aws_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
-            aws_session_token=get("AWS_SESSION_TOKEN"),
-            nessie_uri=nessie_uri,
-            nessie_branch=get("ICESPEC_NESSIE_BRANCH") or "main",
-            athena_workgroup=get("ICESPEC_ATHENA_WORKGROUP"),
-            athena_results_s3=athena_results,
-            trino_host=get("ICESPEC_TRINO_HOST"),
-            trino_port=trino_port,
-            trino_catalog=get("ICESPEC_TRINO_CATALOG"),
-            trino_user=get("ICESPEC_TRINO_USER"),
-            gcp_project=get("ICESPEC_GCP_PROJECT"),
-            gcp_dataset_location=get("ICESPEC_GCP_DATASET_LOCATION"),
-            bigquery_endpoint=bigquery_endpoint,
-            gcp_biglake_connection=get("ICESPEC_GCP_BIGLAKE_CONNECTION"),
-            gcp_storage_uri=storage_uri.rstrip("/") if storage_uri else None,
-            gcp_policy_tag_restricted=get("ICESPEC_GCP_POLICY_TAG_RESTRICTED"),
-            gcp_policy_tag_pii=get("ICESPEC_GCP_POLICY_TAG_PII"),
-            gcp_emulator=emulator,
-        )
+    # What a backend that keeps everything in files on this machine creates on first write.
+    def folders_to_create(self) -> tuple[Path, ...]:
+        return ()
+
+    def embedded_database(self) -> Path | None:
+        """The catalog's database file on this machine (SQLite), if any."""
+        return None
+
+    @property
+    def scan_in_process(self) -> bool:
+        """True when the backend's own engine cannot run Soda's SQL here (an emulator): the rows are
+        read and checked in DuckDB in process instead."""
+        return False
+
+
+# Fields that one model leaves optional and another requires are described once, here
+# (`...` as the default: required).
+def _warehouse(default: Any = None, **more: Any) -> Any:
+    return Field(
+        default,
+        description="warehouse: file:// folder, s3://bucket/prefix, or Nessie's warehouse name",
+        json_schema_extra={"shown_default": "<lakehouse>/warehouse (local)"},
+        **more,
+    )
+
+
+def _aws_region(default: Any = None) -> Any:
+    return Field(
+        default,
+        validation_alias=AliasChoices("ICESPEC_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+        description="AWS region",
+        examples=["eu-west-1"],
+    )
+
+
+class IcebergSettings(Settings):
+    """A pyiceberg catalog."""
+
+    catalog_name: str = Field("icespec", description="the pyiceberg catalog name")
+    warehouse: str | None = _warehouse()
+
+
+class AwsEndpointSettings(EnvironmentSettings):
+    """Where AWS clients send requests: AWS itself, or an emulator."""
+
+    aws_endpoint_url: HttpUrl | None = Field(
+        None, description="an AWS emulator (moto, LocalStack); unset for real AWS"
+    )
+
+
+class AwsSettings(AwsEndpointSettings):
+    """An AWS client's region, endpoint and credentials (credentials: the standard AWS variables)."""
+
+    aws_region: str | None = _aws_region()
+    # Passed to PyArrow's S3 explicitly: it does not read every variable boto3 reads.
+    aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    aws_session_token: SecretStr | None = Field(None, validation_alias="AWS_SESSION_TOKEN")
+
+    def aws_client_properties(self, prefixes: tuple[str, ...]) -> dict[str, str]:
+        """Region, endpoint and credentials for each pyiceberg client prefix (glue., s3.).
+
+        PyArrow's S3 ignores AWS_ENDPOINT_URL, so an endpoint override must be passed explicitly."""
+        values = {
+            "region": self.aws_region,
+            "endpoint": self.aws_endpoint_url,
+            "access-key-id": secret_text(self.aws_access_key_id),
+            "secret-access-key": secret_text(self.aws_secret_access_key),
+            "session-token": secret_text(self.aws_session_token),
+        }
+        props = {f"{prefix}.{key}": value for prefix in prefixes for key, value in values.items() if value}
+        if self.aws_endpoint_url:
+            props["s3.force-virtual-addressing"] = "false"  # path-style for moto/LocalStack
+        return props
+
+
+class AthenaSettings(EnvironmentSettings):
+    """Quality scans on Athena (mixed into the models of the backends Athena scans)."""
+
+    athena_workgroup: str | None = Field(None, description="Athena workgroup of the quality scans")
+    athena_results_s3: Annotated[str, AfterValidator(location_of("s3://"))] | None = Field(
+        None, description="s3:// location of Athena's query results"
+    )
+
+
+class TrinoSettings(EnvironmentSettings):
+    """Quality scans on Trino (mixed into the models of the backends Trino scans)."""
+
+    trino_host: str | None = Field(None, description="Trino host of the quality scans")
+    trino_port: int = Field(8080, description="Trino port (443 and 8443 mean https)")
+    trino_catalog: str | None = Field(None, description="Trino catalog holding the Iceberg tables")
+    trino_user: str = Field("icespec", description="Trino user")
+
+    @field_validator("trino_port", mode="before")
+    @classmethod
+    def _port(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            raise ValueError("is not a port number (1-65535)")
+        return int(text)
+
+
+class LocalSettings(IcebergSettings):
+    """The embedded default: pyiceberg's SQL catalog (SQLite unless told) and a warehouse folder."""
+
+    lakehouse_dir: Path = Field(
+        default_factory=lambda: _project_base() / ".lakehouse",
+        description="folder of the embedded lakehouse (SQLite catalog and warehouse)",
+        json_schema_extra={"shown_default": ".lakehouse of the project root"},
+    )
+    catalog_uri: str = Field(
+        "",
+        description="SQLAlchemy URL of the SQL catalog (SQLite, PostgreSQL, ...)",
+        json_schema_extra={"shown_default": "sqlite:///<lakehouse>/catalog.db"},
+    )
+    catalog_schema_version: Literal["v0", "v1"] | None = Field(
+        None, description="SQL catalog tables: v1 migrates a v0 catalog; unset keeps it as found"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inside_the_lakehouse(cls, data: Any) -> Any:
+        """The catalog database and the warehouse default to files inside the lakehouse folder."""
+        if not isinstance(data, dict):
+            return data
+        folder = Path(data.get("lakehouse_dir") or _project_base() / ".lakehouse").expanduser().absolute()
+        return {
+            **data,
+            "lakehouse_dir": folder,
+            "catalog_uri": data.get("catalog_uri") or f"sqlite:///{folder / 'catalog.db'}",
+            "warehouse": data.get("warehouse") or (folder / "warehouse").as_uri(),
+        }
+
+    def folders_to_create(self) -> tuple[Path, ...]:
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+
+        folders = [self.lakehouse_dir]
+        if self.warehouse and self.warehouse.startswith("file://"):
+            folders.append(Path(url2pathname(urlparse(self.warehouse).path)))
+        return tuple(folders)
+
+    def embedded_database(self) -> Path | None:
+        uri = self.catalog_uri
+        if not uri.startswith("sqlite:///") or uri.endswith(":memory:"):
+            return None
+        return Path(uri.removeprefix("sqlite:///"))
+
+
+class GlueSettings(IcebergSettings, AwsSettings, AthenaSettings):
+    """AWS Glue Data Catalog over S3; quality on Athena."""
+
+    warehouse: Annotated[str, AfterValidator(location_of("s3://", "s3a://"))] = _warehouse(
+        ..., examples=["s3://bucket/warehouse"]
+    )
+    aws_region: str = _aws_region(...)
+
+
+class NessieSettings(IcebergSettings, AwsSettings, TrinoSettings):
+    """Project Nessie's Iceberg REST catalog (one branch) over S3; quality on Trino."""
+
+    nessie_uri: HttpUrl = Field(
+        description="Nessie's Iceberg REST base, without the branch (http://nessie:19120/iceberg)",
+        examples=["http://nessie:19120/iceberg"],
+    )
+    nessie_branch: str = Field("main", description="the Nessie branch tables live on")
+
+    @property
+    def branch_uri(self) -> str:
+        """Nessie serves one Iceberg REST prefix per branch: <base>/<branch>."""
+        return f"{self.nessie_uri.rstrip('/')}/{self.nessie_branch}"

@@ -9,7 +9,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from icespec.errors import IcespecError
+from pydantic import Field
+
+from icespec.environment import EnvironmentSettings
+from icespec.errors import IcespecError, SettingsError
 from icespec.spec import SpecError
 
 # Command families, in the order `icespec --help` lists them.
@@ -20,6 +23,19 @@ COMMAND_MODULES = [
     "icespec.cli.drift_commands",
     "icespec.cli.config_commands",
 ]
+
+
+class CliSettings(EnvironmentSettings):
+    """How the command line reports."""
+
+    debug: bool = Field(False, description="1: the CLI shows the traceback of an unexpected error")
+
+
+def _debugging() -> bool:
+    try:
+        return CliSettings.read().debug
+    except SettingsError:  # ICESPEC_DEBUG set to something else than a flag: the user wants to see
+        return True
 
 
 class UsageError(IcespecError):
@@ -128,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear line instead of a traceback; ICESPEC_DEBUG=1 shows it
-        if os.environ.get("ICESPEC_DEBUG"):
+        if _debugging():
             raise
         print(f"icespec: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("(set ICESPEC_DEBUG=1 for the traceback)", file=sys.stderr)

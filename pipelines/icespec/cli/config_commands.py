@@ -1,7 +1,10 @@
-"""`icespec config from-terraform`: turn `terraform output -json` into the ICESPEC_* env file.
+"""`icespec config`: the settings icespec reads, and the env file from Terraform's outputs.
 
-Dagster, Soda and the CLI read their settings from ICESPEC_* variables (icespec.catalogs.settings);
-after `terraform apply` in terraform/aws this writes them:
+`icespec config variables` lists every ICESPEC_* variable from the settings models themselves
+(`icespec.environment`); the README's table is its `--markdown` output, and a test keeps them equal.
+
+Dagster, Soda and the CLI read their settings from ICESPEC_* variables; after `terraform apply` in
+terraform/aws, `from-terraform` writes them:
 
     terraform -chdir=terraform/aws output -json | icespec config from-terraform --output .env.aws
 """
@@ -14,10 +17,13 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from icespec.catalogs.settings import Settings, SettingsError
 from icespec.cli import UsageError
+from icespec.environment import PREFIX, EnvironmentSettings, Variable
 
 # Terraform output → ICESPEC_* variable for every stack; each backend's own are in its registry entry.
 COMMON_OUTPUTS = {"ICESPEC_AWS_REGION": "region", "ICESPEC_SNS_TOPIC_ARN": "sns_topic_arn"}
@@ -43,6 +49,87 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also set ICESPEC_AWS_ENDPOINT_URL (an AWS emulator such as moto; never for real AWS)",
     )
     from_terraform.set_defaults(handler=run_from_terraform)
+    variables = actions.add_parser(
+        "variables",
+        help="list every ICESPEC_* variable: what it configures, its default, what it does",
+        description="Every environment variable icespec reads, from its settings models (one per "
+        "backend, alert sink and part).",
+    )
+    variables.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
+    variables.set_defaults(handler=run_variables)
+
+
+def settings_models() -> list[tuple[str, type[EnvironmentSettings]]]:
+    """(what it configures, model) for every settings model, in the order the table lists them."""
+    from icespec.alerts.registry import SINK_TYPES
+    from icespec.backends import BACKENDS
+    from icespec.catalogs.settings import Settings
+    from icespec.cli import CliSettings
+    from icespec.drift.detect import DriftSettings
+    from icespec.orchestration.resources import ScheduleSettings
+    from icespec.spec.project import ProjectSettings
+
+    return [
+        ("all", ProjectSettings),
+        ("all", Settings),
+        *((name, backend.settings_model()) for name, backend in BACKENDS.items()),
+        *((f"alerts: {name}", sink.settings_model()) for name, sink in SINK_TYPES.items()),
+        ("all", ScheduleSettings),
+        ("all", DriftSettings),
+        ("all", CliSettings),
+    ]
+
+
+@dataclass
+class _Row:
+    variable: Variable
+    scopes: list[str]
+    required_for: list[str]
+
+
+def variable_rows() -> list[_Row]:
+    """One row per ICESPEC_* variable: described by the first model that has it, for every scope that reads it."""
+    rows: dict[str, _Row] = {}
+    for scope, model in settings_models():
+        for variable in model.variables():
+            if not variable.name.startswith(PREFIX):
+                continue  # the standard AWS credential variables: read by every AWS client anyway
+            row = rows.setdefault(variable.name, _Row(variable, [], []))
+            if scope not in row.scopes:
+                row.scopes.append(scope)
+            if variable.required and scope not in row.required_for:
+                row.required_for.append(scope)
+    for row in rows.values():  # a variable of the common model is read by every backend
+        if "all" in row.scopes:
+            row.scopes = ["all"]
+    return list(rows.values())
+
+
+def markdown_table() -> str:
+    lines = ["| variable | for | default | what |", "|---|---|---|---|"]
+    for row in variable_rows():
+        variable = row.variable
+        what = variable.description + (
+            " (secret: bound as Dagster `EnvVar`, never logged)" if variable.secret else ""
+        )
+        if variable.aliases:
+            what += f"; also read: {', '.join(variable.aliases)}"
+        if row.required_for:
+            what += f" (required for {', '.join(row.required_for)})"
+        default = f"`{variable.default}`" if variable.default else ""
+        lines.append(f"| `{variable.name}` | {', '.join(row.scopes)} | {default} | {what} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_variables(args: argparse.Namespace) -> int:
+    if args.markdown:
+        sys.stdout.write(markdown_table())
+        return 0
+    for row in variable_rows():
+        variable = row.variable
+        default = f" (default {variable.default})" if variable.default else ""
+        print(f"{variable.name}  [{', '.join(row.scopes)}]{default}\n    {variable.description}")
+    return 0
 
 
 def _read_outputs(source: str) -> dict[str, Any]:
@@ -92,8 +179,6 @@ def settings_from_outputs(outputs: dict[str, Any], aws_endpoint_url: str | None 
     if aws_endpoint_url:
         env["ICESPEC_AWS_ENDPOINT_URL"] = aws_endpoint_url
 
-    from icespec.catalogs.settings import Settings, SettingsError
-
     try:
         Settings.from_env(env)
     except SettingsError as exc:
@@ -132,5 +217,6 @@ def run_from_terraform(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         _write_atomically(Path(args.output), text)
-        print(f"wrote {len(env)} settings ({env['ICESPEC_BACKEND']}) to {args.output}", file=sys.stderr)
+        backend = Settings.from_env(env).backend
+        print(f"wrote {len(env)} settings ({backend}) to {args.output}", file=sys.stderr)
     return 0

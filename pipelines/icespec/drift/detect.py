@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
 from icespec.core.changes import Change, TablePlan
+from icespec.environment import AtLeastOne, EnvironmentSettings
 from icespec.spec import TableSpec
 from icespec.tables.diff import diff_table
 from icespec.tables.plan import load_live_table
@@ -25,24 +27,19 @@ if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog
 
 DEFAULT_CONCURRENCY = 8
-CONCURRENCY_VARIABLE = "ICESPEC_DRIFT_CONCURRENCY"
 
 
-def positive_int_from_env(env: Mapping[str, str], variable: str, default: int) -> int:
-    """A whole number of at least 1 from `variable`, `default` when unset; ValueError otherwise."""
-    text = env.get(variable, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{variable}={text!r} must be a whole number of at least 1 (default {default})")
-    return int(text)
+class DriftSettings(EnvironmentSettings):
+    """How drift is checked (the CLI's `icespec drift` and the sensor)."""
+
+    drift_concurrency: AtLeastOne = Field(
+        DEFAULT_CONCURRENCY, description="tables the drift check loads at once"
+    )
 
 
 def concurrency_from_env(env: Mapping[str, str] | None = None) -> int:
     """Tables loaded at once: ICESPEC_DRIFT_CONCURRENCY, default 8."""
-    return positive_int_from_env(
-        os.environ if env is None else env, CONCURRENCY_VARIABLE, DEFAULT_CONCURRENCY
-    )
+    return DriftSettings.read(env).drift_concurrency
 
 
 # One table's plan against the live system (loads the table, diffs it with the one engine).

@@ -46,17 +46,17 @@ class GcpBackendError(BackendError):
 def make_client(settings: GcpSettings) -> bigquery.Client:
     from google.cloud import bigquery
 
-    if settings.endpoint:
+    if settings.bigquery_endpoint:
         from google.api_core.client_options import ClientOptions
         from google.auth.credentials import AnonymousCredentials
 
         return bigquery.Client(
-            project=settings.project,
-            location=settings.location,
+            project=settings.gcp_project,
+            location=settings.dataset_location,
             credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth's own signature
-            client_options=ClientOptions(api_endpoint=settings.endpoint),
+            client_options=ClientOptions(api_endpoint=settings.bigquery_endpoint),
         )
-    return bigquery.Client(project=settings.project, location=settings.location)
+    return bigquery.Client(project=settings.gcp_project, location=settings.dataset_location)
 
 
 def quote(path: str, alias: str | None = None) -> str:
@@ -72,11 +72,11 @@ class BigQueryLakehouse:
         self.settings = settings
         self.client = client or make_client(settings)
         # An emulator answers at once or never: fail in seconds instead of retrying a 500 for 10 minutes.
-        self.retry = bigquery.DEFAULT_RETRY.with_timeout(15 if settings.endpoint else 600)
+        self.retry = bigquery.DEFAULT_RETRY.with_timeout(15 if settings.bigquery_endpoint else 600)
 
     # --- what a table should look like -------------------------------------------------------
     def table_id(self, spec: TableSpec) -> str:
-        return f"{self.settings.project}.{spec.namespace}.{spec.name}"
+        return f"{self.settings.gcp_project}.{spec.namespace}.{spec.name}"
 
     def expected_fields(self, spec: TableSpec) -> list[dict[str, Any]]:
         fields = bigquery_schema(spec)
@@ -85,9 +85,9 @@ class BigQueryLakehouse:
         return resolve_policy_tags(fields, self.settings.policy_tags)
 
     def storage_uri(self, spec: TableSpec) -> str | None:
-        if not self.settings.storage_uri:
+        if not self.settings.gcp_storage_uri:
             return None
-        return f"{self.settings.storage_uri}/{spec.namespace}/{spec.name}/"
+        return f"{self.settings.gcp_storage_uri}/{spec.namespace}/{spec.name}/"
 
     def _new_table(self, table_id: str, spec: TableSpec, iceberg: bool) -> bigquery.Table:
         from google.cloud import bigquery
@@ -95,9 +95,9 @@ class BigQueryLakehouse:
         table = bigquery.Table(table_id, schema=self._schema(self.expected_fields(spec)))
         table.description = spec.description or None
         table.clustering_fields = clustering_fields(spec) or None
-        if iceberg and not self.settings.emulator:
+        if iceberg and not self.settings.gcp_emulator:
             table.biglake_configuration = bigquery.BigLakeConfiguration(  # type: ignore[attr-defined]  # not re-exported in the stubs
-                connection_id=self.settings.connection,
+                connection_id=self.settings.gcp_biglake_connection,
                 storage_uri=self.storage_uri(spec),
                 file_format="PARQUET",
                 table_format="ICEBERG",
@@ -149,7 +149,7 @@ class BigQueryLakehouse:
             "",
             compare_tags=self.settings.policy_tags is not None,
             # bqemulator keeps neither NUMERIC(P,S) parameters nor policy tags (docs/gcp.md).
-            compare_parameters=not self.settings.emulator,
+            compare_parameters=not self.settings.gcp_emulator,
         )
         if (live.description or "") != spec.description:
             changes.append(
@@ -172,7 +172,7 @@ class BigQueryLakehouse:
                     spec.line_of("partition_spec") or spec.line_of("sort_order") or None,
                 )
             )  # fmt: skip
-        if not self.settings.emulator and live._properties.get("biglakeConfiguration") is None:
+        if not self.settings.gcp_emulator and live._properties.get("biglakeConfiguration") is None:
             changes.append(
                 Change(
                     ChangeKind.INCOMPATIBLE_TABLE_FORMAT, "", "BigQuery native table", "BigQuery table for Apache Iceberg",
@@ -185,17 +185,17 @@ class BigQueryLakehouse:
         from google.api_core.exceptions import NotFound
         from google.cloud import bigquery
 
-        dataset_id = f"{self.settings.project}.{spec.namespace}"
+        dataset_id = f"{self.settings.gcp_project}.{spec.namespace}"
         try:
             self.client.get_dataset(dataset_id, retry=self.retry)
         except NotFound:
-            if not self.settings.emulator:
+            if not self.settings.gcp_emulator:
                 raise GcpBackendError(
                     f"dataset {dataset_id} does not exist: Terraform owns datasets, run "
                     "`terraform -chdir=terraform/gcp apply` first"
                 ) from None
             dataset = bigquery.Dataset(dataset_id)
-            dataset.location = self.settings.location
+            dataset.location = self.settings.dataset_location
             self.client.create_dataset(dataset, exists_ok=True, retry=self.retry)
 
     def apply(self, spec: TableSpec) -> TablePlan:
@@ -329,9 +329,7 @@ class BigQueryLakehouse:
         """Load the batch into a short-lived table with the target's schema (and policy tags)."""
         from google.cloud import bigquery
 
-        staging_id = (
-            f"{self.settings.project}.{spec.namespace}.{STAGING_PREFIX}{spec.name}_{uuid.uuid4().hex[:12]}"
-        )
+        staging_id = f"{self.settings.gcp_project}.{spec.namespace}.{STAGING_PREFIX}{spec.name}_{uuid.uuid4().hex[:12]}"
         staging = self._new_table(staging_id, spec, iceberg=False)
         staging.clustering_fields = None
         staging.expires = datetime.now(UTC) + STAGING_LIFETIME

@@ -8,7 +8,7 @@ contacting Google or looking for credentials.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,10 @@ def open_bigquery_tables(
 @dataclass
 class BigQueryTables:
     settings: GcpSettings
-    backend: str = field(default="gcp", init=False)
+
+    @property
+    def backend(self) -> str:
+        return self.settings.backend
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BigQueryTables:
@@ -112,12 +115,12 @@ class BigQueryTables:
         return self.lakehouse.read(spec, where)
 
     def location(self, spec: TableSpec) -> str:
-        if self.settings.storage_uri:  # as BigQueryLakehouse.storage_uri, without making a client
-            return f"{self.settings.storage_uri}/{spec.namespace}/{spec.name}/"
+        if self.settings.gcp_storage_uri:  # as BigQueryLakehouse.storage_uri, without making a client
+            return f"{self.settings.gcp_storage_uri}/{spec.namespace}/{spec.name}/"
         return self.table_id(spec)
 
     def table_id(self, spec: TableSpec) -> str:
-        return f"{self.settings.project}.{spec.namespace}.{spec.name}"
+        return f"{self.settings.gcp_project}.{spec.namespace}.{spec.name}"
 
     def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
         sql = f"SELECT COUNT(*) FROM `{self.table_id(spec)}`"  # exact, also where table stats lag

@@ -27,11 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from icespec.environment import secret_text
 from icespec.errors import BackendError
 from icespec.spec import TableSpec
 
 if TYPE_CHECKING:
-    from icespec.catalogs.settings import Settings
+    from icespec.catalogs.settings import AwsSettings
 
 ACCESS_LEVEL_TAG = "access_level"
 PII_TAG = "pii"
@@ -198,16 +199,16 @@ def execute_column_tag_changes(
             _raise_on_failures(response, spec, columns, "remove")
 
 
-def aws_clients(settings: Settings) -> tuple[Any, Any]:
+def aws_clients(settings: AwsSettings) -> tuple[Any, Any]:
     """(lakeformation, glue) boto3 clients for the configured region, endpoint and credentials."""
     import boto3
 
     kwargs = {
         "region_name": settings.aws_region,
         "endpoint_url": settings.aws_endpoint_url,
-        "aws_access_key_id": settings.aws_access_key_id,
-        "aws_secret_access_key": settings.aws_secret_access_key,
-        "aws_session_token": settings.aws_session_token,
+        "aws_access_key_id": secret_text(settings.aws_access_key_id),
+        "aws_secret_access_key": secret_text(settings.aws_secret_access_key),
+        "aws_session_token": secret_text(settings.aws_session_token),
     }
     kwargs = {key: value for key, value in kwargs.items() if value}
     return boto3.client("lakeformation", **kwargs), boto3.client("glue", **kwargs)
@@ -232,7 +233,7 @@ def _skip_reason(spec: TableSpec) -> str:
 def sync_column_tags(
     *,
     spec: TableSpec,
-    settings: Settings | None = None,
+    settings: AwsSettings | None = None,
     lakeformation: Any = None,
     glue: Any = None,
     catalog_id: str | None = None,
@@ -280,7 +281,7 @@ def sync_column_tags(
 def apply_column_tags(
     *,
     spec: TableSpec,
-    settings: Settings | None = None,
+    settings: AwsSettings | None = None,
     catalog: Any = None,
     lakeformation: Any = None,
     glue: Any = None,
@@ -291,7 +292,7 @@ def apply_column_tags(
 
     Signature (the governance step of `icespec apply` on the aws-glue backend, after each table commit):
 
-        apply_column_tags(spec=TableSpec, settings=Settings, catalog=Catalog | None,
+        apply_column_tags(spec=TableSpec, settings=AwsSettings, catalog=Catalog | None,
                           lakeformation=boto3 client | None, glue=boto3 client | None,
                           catalog_id=str | None, dry_run=bool) -> list[ColumnTagChange]
 

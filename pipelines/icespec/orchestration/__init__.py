@@ -16,7 +16,6 @@
   for the partitioned ones.
 """
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from icespec.catalogs import Settings
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
 from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager, spec_registry_key
 from icespec.orchestration.quality_checks import Clock, utc_now
-from icespec.orchestration.resources import LakehouseResource, lakehouse_resource
+from icespec.orchestration.resources import LakehouseResource, ScheduleSettings, lakehouse_resource
 from icespec.orchestration.table_assets import (
     IO_MANAGER_KEY,
     RECONCILE_KEY,
@@ -66,7 +65,6 @@ __all__ = [
 
 PARTITIONED_JOB = "icespec_daily_partitions"
 UNPARTITIONED_JOB = "icespec_tables"
-DEFAULT_PARTITIONS_START = "2024-01-01"
 
 
 TEMPLATES_CHECK = "templates_are_valid"
@@ -172,9 +170,7 @@ def build_definitions(
     sources = dict(sources or {})
     registry_key = spec_registry_key(specs)
     SPEC_REGISTRY[registry_key] = {s.full_name: s for s in specs}
-    partitions = DailyPartitionsDefinition(
-        start_date=os.environ.get("ICESPEC_PARTITIONS_START", DEFAULT_PARTITIONS_START)
-    )
+    partitions = DailyPartitionsDefinition(start_date=ScheduleSettings.read().partitions_start.isoformat())
     backend = open_lakehouse(settings)  # validates the backend's settings now, contacts nothing
     dialect = dialect_for(settings)
     extras = extras_dir if extras_dir is not None else default_extras_dir()

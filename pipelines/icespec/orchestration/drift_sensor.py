@@ -30,12 +30,10 @@ from icespec.alerts import Sink, build_sinks
 from icespec.alerts.registry import alert_variables
 from icespec.catalogs import Settings
 from icespec.drift import DriftCursor, DriftReport, detect_drift, notify
-from icespec.drift.detect import concurrency_from_env, positive_int_from_env
-from icespec.orchestration.resources import LakehouseResource
+from icespec.drift.detect import concurrency_from_env
+from icespec.orchestration.resources import LakehouseResource, ScheduleSettings
 from icespec.spec import TableSpec
 
-DEFAULT_INTERVAL_SECONDS = 3600
-INTERVAL_VARIABLE = "ICESPEC_DRIFT_INTERVAL_SECONDS"
 SENSOR_NAME = "table_drift_sensor"
 ALERTS_RESOURCE_KEY = "drift_alerts"
 
@@ -77,9 +75,7 @@ def drift_alerts_resource(env: Mapping[str, str] | None = None) -> DriftAlertsRe
 
 def interval_seconds(env: Mapping[str, str] | None = None) -> int:
     """Seconds between drift checks: ICESPEC_DRIFT_INTERVAL_SECONDS, default hourly."""
-    return positive_int_from_env(
-        os.environ if env is None else env, INTERVAL_VARIABLE, DEFAULT_INTERVAL_SECONDS
-    )
+    return ScheduleSettings.read(env).drift_interval_seconds
 
 
 def _observations(report: DriftReport, changed_tables: set[str]) -> list[AssetObservation]:

@@ -1,22 +1,54 @@
-"""Dagster resources: the lakehouse (pyiceberg catalog or BigQuery), configured per backend from ICESPEC_* variables."""
+"""Dagster resources: the lakehouse (pyiceberg catalog or BigQuery), configured by the backends' settings models."""
 
+import datetime as dt
 import os
+from collections.abc import Mapping
 from functools import cached_property
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
-from pydantic import PrivateAttr, create_model
+from pydantic import Field, PrivateAttr, create_model
 
 from icespec.backends import BACKENDS, DEFAULT_BACKEND, get_backend
 from icespec.catalogs import Settings, open_catalog
+from icespec.environment import PREFIX, AtLeastOne, EnvironmentSettings, Variable
 from icespec.tables.backend import Lakehouse, open_lakehouse
 
-# Which settings each backend reads, as (resource field, environment variable): from the registry.
-BACKEND_FIELDS = {name: backend.variables for name, backend in BACKENDS.items()}
+
+class ScheduleSettings(EnvironmentSettings):
+    """When the Dagster code location's partitions start and how often the drift sensor looks."""
+
+    partitions_start: dt.date = Field(dt.date(2024, 1, 1), description="first day of the daily partitions")
+    drift_interval_seconds: AtLeastOne = Field(3600, description="seconds between drift sensor runs")
+
+
+def backend_variables(backend: str) -> list[Variable]:
+    """The ICESPEC_* variables of a backend's model, but ICESPEC_BACKEND (the resource's own field).
+    Variables of other names (AWS_ACCESS_KEY_ID, ...) stay in the process environment."""
+    return [
+        v
+        for v in get_backend(backend).settings_model().variables()
+        if v.name.startswith(PREFIX) and v.field != "backend"
+    ]
+
+
+def resource_fields(backends: Mapping[str, Any] = BACKENDS) -> dict[str, Variable]:
+    """Resource field → variable, over every backend of the registry; one field per variable."""
+    fields: dict[str, Variable] = {}
+    for name in backends:
+        for variable in backend_variables(name):
+            other = fields.setdefault(variable.field, variable)
+            if other.name != variable.name:
+                raise TypeError(
+                    f"settings field {variable.field!r} means {other.name} in one backend's model and "
+                    f"{variable.name} in {name}'s: give one of them another name"
+                )
+    return fields
 
 
 class _LakehouseConfig(ConfigurableResource):
-    """Opens the lakehouse of one backend (`icespec.tables.backend`); credentials stay in the process
-    environment. Its other fields, one per setting a backend reads, come from the registry."""
+    """Opens the lakehouse of one backend (`icespec.tables.backend`). Its other fields, one per variable of
+    the backends' settings models, override the environment; secrets are bound as `EnvVar`."""
 
     backend: str = DEFAULT_BACKEND
 
@@ -27,10 +59,10 @@ class _LakehouseConfig(ConfigurableResource):
     def settings(self) -> Settings:
         env = dict(os.environ)
         env["ICESPEC_BACKEND"] = self.backend
-        for field_name, variable in get_backend(self.backend).variables:
-            value = getattr(self, field_name)
+        for variable in backend_variables(self.backend):
+            value = getattr(self, variable.field, None)
             if value:
-                env[variable] = value
+                env[variable.name] = value
         return Settings.from_env(env)
 
     def catalog(self):
@@ -46,26 +78,37 @@ class _LakehouseConfig(ConfigurableResource):
         return self._lakehouse
 
 
-# One optional text field per (Settings field, variable) any backend's registry entry lists, so a
-# backend's new setting reaches Dagster without a change here ("true" for the gcp emulator flag).
-RESOURCE_FIELDS = sorted({field for pairs in BACKEND_FIELDS.values() for field, _ in pairs})
+# One optional text field per variable of any backend's model, so a backend's new setting reaches
+# Dagster without a change here. Text, as in the environment ("true" for a flag).
+RESOURCE_FIELDS = resource_fields()
 LakehouseResource = create_model(
     "LakehouseResource",
     __base__=_LakehouseConfig,
     __doc__=_LakehouseConfig.__doc__,
-    **{field: (str | None, None) for field in RESOURCE_FIELDS},
+    **{field: (str | None, None) for field in sorted(RESOURCE_FIELDS)},
 )
 
 
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def lakehouse_resource(settings: Settings) -> LakehouseResource:
-    """The resource for the configured backend: values set in the environment appear as EnvVar."""
+    """The resource for the configured backend: a variable set in the environment is bound as `EnvVar`
+    (so a secret's value never enters the run's config); values that are the settings' own (defaults
+    derived from the project, like the lakehouse folder) are written out."""
     config: dict[str, object] = {"backend": settings.backend}
-    for field_name, variable in get_backend(settings.backend).variables:
-        if os.environ.get(variable):
-            config[field_name] = EnvVar(variable)
-        elif field_name == "lakehouse_dir":
-            config[field_name] = str(settings.lakehouse_dir)
-        elif getattr(settings, field_name, None):
-            value = getattr(settings, field_name)
-            config[field_name] = "true" if value is True else value  # gcp_emulator is a flag
+    for variable in backend_variables(settings.backend):
+        if variable.field not in LakehouseResource.model_fields:
+            continue  # a backend registered after import: its settings come from the environment
+        if os.environ.get(variable.name):
+            config[variable.field] = EnvVar(variable.name)
+        elif not variable.secret:
+            value = _text(getattr(settings, variable.field, None))
+            if value is not None and value != variable.default:
+                config[variable.field] = value
     return LakehouseResource(**config)

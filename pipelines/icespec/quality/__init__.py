@@ -13,7 +13,6 @@ from icespec.quality.dialects import DIALECT_BY_BACKEND, DIALECTS, Dialect, dial
 from icespec.quality.sodacl import (
     CHECK_KINDS,
     DEFAULT_EXTRAS_DIR,
-    EXTRAS_ENV,
     CheckSuite,
     GeneratedCheck,
     QualityConfigError,
@@ -30,7 +29,6 @@ __all__ = [
     "DIALECTS",
     "DIALECT_BY_BACKEND",
     "engine_dialect",
-    "EXTRAS_ENV",
     "CheckSuite",
     "Dialect",
     "GeneratedCheck",

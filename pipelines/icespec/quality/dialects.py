@@ -185,6 +185,6 @@ def dialect_for(settings: Any = None) -> Dialect:
     default dataset and its INFORMATION_SCHEMA queries fail), so there the rows are read through
     the gcp backend and checked in DuckDB; real BigQuery runs Soda's BigQuery data source."""
     dialect = engine_dialect(settings)
-    if dialect is BIGQUERY and settings.gcp_emulator:
+    if settings is not None and settings.scan_in_process:
         return DUCKDB
     return dialect

@@ -19,18 +19,17 @@ from icespec.quality.dialects import DUCKDB, Dialect
 from icespec.quality.extras_columns import missing_columns
 from icespec.spec import Column, Diagnostic, TableSpec
 
-# The environment variable naming the folder of hand-written SodaCL extras.
-EXTRAS_ENV = "ICESPEC_SODA_CHECKS"
 DEFAULT_EXTRAS_DIR = "quality/soda_checks"
 
 
 def default_extras_dir(base: str | Path | None = None) -> str:
     """Where hand-written SodaCL lives unless told: $ICESPEC_SODA_CHECKS, else quality/soda_checks
     under `base` (the project root; the current folder when None)."""
-    import os
+    from icespec.spec.project import ProjectSettings
 
-    if os.environ.get(EXTRAS_ENV):
-        return os.environ[EXTRAS_ENV]
+    configured = ProjectSettings.read().soda_checks
+    if configured:
+        return configured
     return str(Path(base) / DEFAULT_EXTRAS_DIR) if base is not None else DEFAULT_EXTRAS_DIR
 
 

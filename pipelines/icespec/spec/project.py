@@ -9,16 +9,33 @@ folder; a relative path there is taken from the current folder, as a command lin
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
+from icespec.environment import EnvironmentSettings
 from icespec.errors import SettingsError
 
 TEMPLATES_FOLDER = "table-templates"
+
+
+class ProjectSettings(EnvironmentSettings):
+    """Where the project's files are, when not where the project root says."""
+
+    templates: str | None = Field(
+        None,
+        description="folder (or file) of table templates",
+        json_schema_extra={"shown_default": "table-templates/ of the project root"},
+    )
+    soda_checks: str | None = Field(
+        None,
+        description="folder of hand-written SodaCL (`<table>.yaml`)",
+        json_schema_extra={"shown_default": "quality/soda_checks of the project root"},
+    )
 
 
 class ProjectError(SettingsError):
@@ -59,9 +76,8 @@ def find_root(start: Path | None = None) -> Path | None:
 
 def find_project(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Project:
     """The project for a command: `explicit` (--templates) or $ICESPEC_TEMPLATES, else the root's folder."""
-    env = os.environ if env is None else env
     root = find_root()
-    chosen = explicit or env.get("ICESPEC_TEMPLATES")
+    chosen = explicit or ProjectSettings.read(env).templates
     if chosen:
         return Project(root, Path(chosen).expanduser().absolute(), explicit=True)
     if root is None:

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from icespec.backends import get_backend
 from icespec.catalogs import Settings
+from icespec.catalogs.settings import IcebergSettings
 from icespec.core.changes import TablePlan
 from icespec.core.results import ApplyResult, WriteResult
-from icespec.errors import NotFoundError
+from icespec.errors import NotFoundError, SettingsError
 from icespec.spec import TableSpec
 from icespec.tables.governance import Governance, governance_for
 
@@ -110,7 +111,7 @@ class IcebergLakehouse:
     run, so `icespec plan`, `icespec drift` and the drift sensor all see it through `plan`.
     """
 
-    settings: Settings
+    settings: IcebergSettings
     _catalog: Catalog | None = field(default=None, repr=False)
     _opening: threading.Lock = field(default_factory=threading.Lock, repr=False)  # drift plans in threads
     governance: Governance | None = field(default=None, repr=False)
@@ -229,4 +230,9 @@ def open_iceberg_lakehouse(
     settings: Settings, *, catalog: Catalog | None = None, read_only: bool = False
 ) -> IcebergLakehouse:
     """The factory of every pyiceberg-catalog backend (its registry entry's `lakehouse`)."""
+    if not isinstance(settings, IcebergSettings):
+        raise SettingsError(
+            f"ICESPEC_BACKEND={settings.backend!r} opens pyiceberg tables, but its settings model "
+            f"{type(settings).__name__} is not an IcebergSettings"
+        )
     return IcebergLakehouse(settings, catalog, read_only=read_only)

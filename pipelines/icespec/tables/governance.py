@@ -24,6 +24,7 @@ from icespec.spec import TableSpec
 
 if TYPE_CHECKING:
     from icespec.catalogs import Settings
+    from icespec.catalogs.settings import AwsSettings
 
 NEW_TABLE_NOTE = "Lake Formation column tags are assigned right after the table is created"
 
@@ -63,7 +64,7 @@ class LakeFormationColumnTags:
     clients from boto3's default session is not thread-safe (using them is).
     """
 
-    settings: Settings
+    settings: AwsSettings
     _clients: tuple[Any, Any] | None = field(default=None, repr=False)
     _opening: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
