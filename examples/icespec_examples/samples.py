@@ -2,7 +2,8 @@
 
 The same (spec, partition_key, rows) gives the same batch (on the same UTC day, for unpartitioned
 tables whose dates trail today so that freshness checks pass): identifier values repeat across runs, so re-running an upsert or overwrite does not grow the table. Values respect the column's
-quality checks (accepted_values, min/max, max_length, simple regexes) and put a day-partitioned
+quality checks (each check kind narrows the sample values: icespec.spec.checks; regexes are met
+by trying a few candidates) and put a day-partitioned
 table's time column inside the requested day.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import random
 import re
 import uuid
@@ -22,6 +24,7 @@ from pyiceberg import types as pi
 
 from icespec.schema import arrow_schema, iceberg_schema
 from icespec.spec import Column, TableSpec
+from icespec.spec.checks import SampleDomain, sample_domain
 
 DEFAULT_ROWS = 200
 HISTORY_DAYS = 30  # unpartitioned tables get days spread over the 30 days up to yesterday (UTC)
@@ -50,7 +53,8 @@ class _Generator:
         return self.day if self.day is not None else self.yesterday - dt.timedelta(days=i % HISTORY_DAYS)
 
     def value(self, t: pi.IcebergType, column: Column | None, path: str, i: int, required: bool) -> Any:
-        checks = column.checks if column is not None else {}
+        # The values the column's checks allow (each check kind narrows them: icespec.spec.checks).
+        domain = sample_domain(column.checks) if column is not None else SampleDomain()
         if not required and path not in self.identifiers and self.random.random() < 0.05:
             return None
         if isinstance(t, pi.StructType):
@@ -65,9 +69,9 @@ class _Generator:
         if isinstance(t, pi.MapType):
             keys = self.map_keys(t.key_type, f"{path}.key", self.random.randint(0, 3))
             return [(k, self.value(t.value_type, None, f"{path}.value", i, True)) for k in keys]
-        if "accepted_values" in checks:
-            return checks["accepted_values"][(i + self.random.randint(0, 7)) % len(checks["accepted_values"])]
-        return self.primitive(t, checks, path, i)
+        if domain.choices:
+            return domain.choices[(i + self.random.randint(0, 7)) % len(domain.choices)]
+        return self.primitive(t, domain, path, i)
 
     def map_keys(self, key_type: pi.IcebergType, path: str, count: int) -> list[Any]:
         """Up to `count` distinct, non-null keys of the map's own key type (map<int, ...> gets ints)."""
@@ -79,16 +83,19 @@ class _Generator:
             keys.setdefault(repr(key), key)
         return list(keys.values())
 
-    def primitive(self, t: pi.IcebergType, checks: Any, path: str, i: int) -> Any:
+    def primitive(self, t: pi.IcebergType, domain: SampleDomain, path: str, i: int) -> Any:
         is_key = path in self.identifiers
-        low = checks.get("min", 0)
-        high = checks.get("max", 1000)
+        if domain.low is not None:
+            low = domain.low
+        else:  # 0 up, unless the column's max is below 0
+            low = 0.0 if domain.high is None or domain.high >= 0 else domain.high - 1000
+        high = domain.high if domain.high is not None else low + 1000
         if isinstance(t, pi.BooleanType):
             return i % 3 == 0
         if isinstance(t, pi.IntegerType | pi.LongType):
             if is_key:
                 return int(self.key_prefix) * 1_000_000 + i
-            return self.random.randint(int(low), int(high))
+            return self.random.randint(math.ceil(low), math.floor(high))
         if isinstance(t, pi.FloatType | pi.DoubleType):
             return round(self.random.uniform(float(low), float(high)), 4)
         if isinstance(t, pi.DecimalType):
@@ -112,14 +119,14 @@ class _Generator:
             return bytes((i + k) % 256 for k in range(len(t)))
         if isinstance(t, pi.BinaryType):
             return f"{path}-{i}".encode()
-        return self.string(checks, path, i, is_key)
+        return self.string(domain, path, i, is_key)
 
-    def string(self, checks: Any, path: str, i: int, is_key: bool) -> str:
+    def string(self, domain: SampleDomain, path: str, i: int, is_key: bool) -> str:
         name = path.rsplit(".", 1)[-1]
         if is_key:
             text = f"{name[:3]}-{self.key_prefix}-{i:06d}"
-        elif "regex" in checks:
-            pattern = re.compile(checks["regex"])
+        elif domain.pattern is not None:
+            pattern = re.compile(domain.pattern)
             candidates = [c.format(i=i) for c in _REGEX_CANDIDATES]
             text = next((c for c in candidates if pattern.search(c)), candidates[0])
         elif name == "currency":
@@ -130,8 +137,8 @@ class _Generator:
             text = ("DE", "FR", "US", "GB", "JP")[i % 5]
         else:
             text = f"{name}-{self.random.randint(0, 9999)}"
-        if "max_length" in checks:
-            text = text[: int(checks["max_length"])]
+        if domain.max_length is not None:
+            text = text[: domain.max_length]
         return text
 
 

@@ -18,6 +18,7 @@ from icespec.errors import SettingsError
 from icespec.quality.dialects import DUCKDB, Dialect
 from icespec.quality.extras_columns import missing_columns
 from icespec.spec import Column, Diagnostic, TableSpec
+from icespec.spec.checks import COLUMN_CHECKS
 
 DEFAULT_EXTRAS_DIR = "quality/soda_checks"
 
@@ -33,19 +34,8 @@ def default_extras_dir(base: str | Path | None = None) -> str:
     return str(Path(base) / DEFAULT_EXTRAS_DIR) if base is not None else DEFAULT_EXTRAS_DIR
 
 
-CHECK_KINDS = (
-    "row_count",
-    "schema",
-    "missing",
-    "duplicate",
-    "accepted_values",
-    "min",
-    "max",
-    "regex",
-    "max_length",
-    "freshness",
-    "extra",
-)
+# Every kind a generated check can have: the table's own, then the column check kinds.
+CHECK_KINDS = ("row_count", "schema", "missing", "duplicate", *COLUMN_CHECKS, "freshness", "extra")
 
 
 class QualityConfigError(SettingsError):
@@ -126,43 +116,21 @@ def _failed_rows(name: str, condition: str) -> dict[str, Any]:
 def _value_checks(
     path: str, column: Column, nested: tuple[Column, ...], dialect: Dialect
 ) -> list[GeneratedCheck]:
-    """accepted_values, min, max, regex, max_length: invalid_count on top-level columns (Soda's validity
-    machinery, with failed-row samples); a failed-rows condition on struct fields, which Soda cannot name."""
-    checks = column.checks
+    """One check per column check kind the column declares (`icespec.spec.checks`): invalid_count on
+    top-level columns (Soda's validity machinery, with failed-row samples); a failed-rows condition
+    on struct fields, which Soda cannot name."""
     result: list[GeneratedCheck] = []
-    specs: list[tuple[str, str, str, Any]] = []  # kind, readable rule, Soda validity key, value
-    if "accepted_values" in checks:
-        values = list(checks["accepted_values"])
-        specs.append(("accepted_values", f"is one of {', '.join(map(str, values))}", "valid values", values))
-    if "min" in checks:
-        specs.append(("min", f"is at least {checks['min']}", "valid min", checks["min"]))
-    if "max" in checks:
-        specs.append(("max", f"is at most {checks['max']}", "valid max", checks["max"]))
-    if "regex" in checks:
-        specs.append(("regex", f"matches /{checks['regex']}/", "valid regex", checks["regex"]))
-    if "max_length" in checks:
-        specs.append(
-            (
-                "max_length",
-                f"has at most {checks['max_length']} characters",
-                "valid max length",
-                checks["max_length"],
-            )
-        )
-    for kind, rule, soda_key, value in specs:
-        name = f"{path} {rule}"
+    for key, kind in COLUMN_CHECKS.items():
+        if key not in column.checks:
+            continue
+        value = column.checks[key]
+        name = f"{path} {kind.rule(value)}"
         if not nested:
-            entry = {f"invalid_count({path}) = 0": {"name": name, soda_key: value}}
+            validity, setting = kind.soda_validity(value)
+            entry: dict[str, Any] = {f"invalid_count({path}) = 0": {"name": name, validity: setting}}
         else:
-            violated = {
-                "accepted_values": lambda v: f"{path} NOT IN ({', '.join(dialect.literal(x) for x in v)})",
-                "min": lambda v: f"{path} < {dialect.literal(v)}",
-                "max": lambda v: f"{path} > {dialect.literal(v)}",
-                "regex": lambda v: f"NOT {dialect.regex_matches(path, v)}",
-                "max_length": lambda v: f"{dialect.length(path)} > {int(v)}",
-            }[kind](value)
-            entry = _failed_rows(name, f"{path} IS NOT NULL AND {violated}")
-        result.append(GeneratedCheck(name, kind, path, entry))
+            entry = _failed_rows(name, f"{path} IS NOT NULL AND {kind.violated(path, value, dialect)}")
+        result.append(GeneratedCheck(name, key, path, entry))
     return result
 
 

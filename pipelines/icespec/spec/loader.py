@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -19,6 +18,7 @@ from typing import Any
 
 import jsonschema
 
+from icespec.spec.checks import COLUMN_CHECKS, schema_fragment
 from icespec.spec.errors import Diagnostic, SpecError
 from icespec.spec.model import (
     DEFAULT_ACCESS_LEVEL,
@@ -44,7 +44,6 @@ from icespec.spec.types import (
 SCHEMA_FILE = Path(__file__).with_name("template_schema.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 TIME_TRANSFORMS = ("year", "month", "day", "hour")
-NUMERIC_TYPES = ("int", "long", "float", "double", "decimal")
 TEMPORAL_TYPES = ("date", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
 MAX_FIELDS_DEPTH = 4  # levels of `fields:` (a column and 4 struct levels): what Terraform's table_spec reads
@@ -54,7 +53,9 @@ MAX_TRANSFORM_WIDTH = 2**31 - 1  # bucket[N] and truncate[W] are 32-bit ints in 
 
 @cache
 def template_schema() -> dict[str, Any]:
+    """The templates' JSON Schema: the packaged file, with one property per column check kind."""
     schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema["$defs"]["column_checks"] = schema_fragment()
     return schema
 
 
@@ -388,36 +389,17 @@ class _TemplateReader:
     def column_checks(
         self, name: str, iceberg_type: IcebergType, checks: dict[str, Any], path: PathKey
     ) -> None:
-        base = iceberg_type.name if isinstance(iceberg_type, PrimitiveType) else None
-        for key in ("min", "max"):
-            if key in checks and base not in NUMERIC_TYPES:
+        """Each check kind's own rules (`icespec.spec.checks`); unknown keys are the schema's error."""
+        for key, value in checks.items():
+            kind = COLUMN_CHECKS.get(key)
+            if kind is None:
+                continue
+            if not kind.applies_to(iceberg_type):
                 self.error(
-                    (*path, key),
-                    f"column '{name}': '{key}' needs a numeric column (int, long, float, double, decimal), "
-                    f"not {iceberg_type}",
+                    (*path, key), f"column '{name}': '{key}' needs {kind.columns_text}, not {iceberg_type}"
                 )
-        low, high = checks.get("min"), checks.get("max")
-        for key, value in (("min", low), ("max", high)):
-            if isinstance(value, float) and not math.isfinite(value):
-                self.error((*path, key), f"column '{name}': {key} must be a finite number, not {value}")
-                low, high = None, None
-        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
-            self.error((*path, "min"), f"column '{name}': min {low} is greater than max {high}")
-        for key in ("regex", "max_length"):
-            if key in checks and base != "string":
-                self.error(
-                    (*path, key), f"column '{name}': '{key}' needs a string column, not {iceberg_type}"
-                )
-        if "accepted_values" in checks and base is None:
-            self.error(
-                (*path, "accepted_values"),
-                f"column '{name}': accepted_values needs a primitive column, not {iceberg_type}",
-            )
-        if isinstance(checks.get("regex"), str):
-            try:
-                re.compile(checks["regex"])
-            except re.error as exc:
-                self.error((*path, "regex"), f"column '{name}': regex does not compile: {exc}")
+            for problem in kind.value_problems(value, checks):
+                self.error((*path, key), f"column '{name}': {problem}")
 
     # -- references to columns -----------------------------------------------------------------
     def column_paths(self, columns: list[Column]) -> list[str]:
