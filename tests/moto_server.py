@@ -10,8 +10,10 @@ server runs in its own process exactly as `moto_server` would.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sys
+from contextvars import ContextVar
 
 import moto.server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
@@ -22,6 +24,7 @@ from moto.lakeformation import models as lf_models
 from moto.lakeformation.exceptions import InvalidInput
 from moto.lakeformation.responses import LakeFormationResponse
 from moto.s3 import models as s3_models
+from moto.s3.responses import S3Response
 from moto.utilities.tagging_service import TaggingService
 
 # --- 1. Lake Formation ListPermissions ------------------------------------------------------
@@ -197,29 +200,66 @@ EC2ContainerServiceResponse.create_service = _create_service
 EC2ContainerServiceResponse.update_service = _update_service
 
 # --- 5. S3 bucket policy conditions -------------------------------------------------------------
-# moto ignores the conditions it does not know (aws:SecureTransport, s3:x-amz-server-side-...), so
-# "Deny s3:* when aws:SecureTransport is false" denies every object read. AWS evaluates them: a
-# statement whose condition does not hold does not apply; a missing key fails the condition
-# unless the operator ends in IfExists. moto's plain-HTTP endpoint stands in for AWS's TLS one.
-_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+# moto ignores a statement's Condition block, so "Deny s3:* when aws:SecureTransport is false"
+# denies every request and a conditional Deny of puts applies to all of them. This evaluates the
+# conditions the lake's policies use the way the IAM User Guide documents it ("IAM JSON policy
+# elements: Condition operators", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+# - a key absent from the request makes a plain operator false and a negated one (StringNotEquals,
+#   ...Not...) true, unless the operator ends in IfExists (then that key's test is true);
+# - `Null` is true when the key's presence is as asked ("true": absent, "false": present);
+# - several values under one key match if any does; several keys and operators must all hold.
+# The request context is the request's own: the object PUT's x-amz-server-side-encryption headers
+# (the S3 condition keys of the same names, S3 User Guide "Amazon S3 condition key examples"), and
+# aws:SecureTransport, true because moto's plain-HTTP endpoint stands in for AWS's TLS one.
+_REQUEST: ContextVar[dict[str, str] | None] = ContextVar("s3_request_context", default=None)
+_SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
+_PLAIN = {
+    "Bool": lambda actual, wanted: actual.lower() in wanted,
+    "StringEquals": lambda actual, wanted: actual in wanted,
+    "StringEqualsIgnoreCase": lambda actual, wanted: actual.lower() in [w.lower() for w in wanted],
+    "StringLike": lambda actual, wanted: any(fnmatch.fnmatchcase(actual, w) for w in wanted),
+    "ArnEquals": lambda actual, wanted: actual in wanted,
+    "ArnLike": lambda actual, wanted: any(fnmatch.fnmatchcase(actual, w) for w in wanted),
+}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
 
 
-def _condition_holds(conditions: dict) -> bool:
+def request_context(headers: dict[str, str]) -> dict[str, str]:
+    lowered = {name.lower(): value for name, value in headers.items()}
+    context = {"aws:SecureTransport": "true"}
+    context.update({f"s3:{name}": lowered[name] for name in _SSE_HEADERS if name in lowered})
+    return context
+
+
+def condition_holds(conditions: dict, context: dict[str, str]) -> bool:
     for operator, pairs in conditions.items():
+        if_exists = operator.endswith("IfExists")
         base = operator.removesuffix("IfExists")
         for key, expected in pairs.items():
-            wanted = [
-                str(value).lower() for value in (expected if isinstance(expected, list) else [expected])
-            ]
-            actual = _REQUEST_CONTEXT.get(key)
+            wanted = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
+            actual = context.get(key)
+            if base == "Null":
+                if (actual is None) != (wanted[0].lower() == "true"):
+                    return False
+                continue
             if actual is None:
-                if operator.endswith("IfExists"):
+                if if_exists or base in _NEGATED:
                     continue
                 return False
-            if base in ("Bool", "StringEquals", "StringEqualsIgnoreCase") and actual.lower() not in wanted:
-                return False
-            if base in ("StringNotEquals", "StringNotEqualsIgnoreCase") and actual.lower() in wanted:
-                return False
+            if base in _NEGATED:
+                if _PLAIN[_NEGATED[base]](actual, wanted):
+                    return False
+            elif base in _PLAIN:
+                if not _PLAIN[base](actual, wanted):
+                    return False
+            else:
+                raise NotImplementedError(f"moto patch 5 does not evaluate the {operator} operator yet")
     return True
 
 
@@ -229,7 +269,8 @@ def _bucket_permission(self, action: str, resource: str):
     statements = json.loads(self.policy.decode())["Statement"]
     result = PermissionResult.NEUTRAL
     for raw in statements if isinstance(statements, list) else [statements]:
-        if "Condition" in raw and not _condition_holds(raw["Condition"]):
+        context = _REQUEST.get() or request_context({})  # requests without headers of their own
+        if "Condition" in raw and not condition_holds(raw["Condition"], context):
             continue
         unconditional = {key: value for key, value in raw.items() if key != "Condition"}
         permission = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
@@ -240,7 +281,19 @@ def _bucket_permission(self, action: str, resource: str):
     return result
 
 
+_original_key_response = S3Response._key_response
+
+
+def _key_response(self, request, full_url):
+    token = _REQUEST.set(request_context(dict(request.headers)))
+    try:
+        return _original_key_response(self, request, full_url)
+    finally:
+        _REQUEST.reset(token)
+
+
 s3_models.FakeBucket.get_permission = _bucket_permission
+S3Response._key_response = _key_response
 
 # --- 6. EC2 security group rules that reference a group keep their description ------------------
 ec2_security_groups.SecurityGroupRule.description = property(

@@ -78,6 +78,9 @@ data "aws_iam_policy_document" "results" {
       values   = ["false"]
     }
   }
+  # Deny only a put that asks for another algorithm: a put without the header gets the bucket's
+  # SSE-KMS default. The Null guard is needed because a negated operator is true when the key is
+  # absent (IAM User Guide, "IAM JSON policy elements: Condition operators").
   statement {
     sid       = "DenyPutsNotUsingKms"
     effect    = "Deny"
@@ -86,6 +89,11 @@ data "aws_iam_policy_document" "results" {
     principals {
       type        = "*"
       identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
     }
     condition {
       test     = "StringNotEquals"

@@ -145,10 +145,12 @@ data "aws_iam_policy_document" "lake_bucket" {
       values   = ["false"]
     }
   }
-  # Writers that send no encryption header get the bucket default (SSE-KMS with our key), so the
-  # policy denies only puts that ask for something else: another algorithm or another key.
-  # (StringNotEquals, not ...IfExists: a missing header must not match, or header-less writers
-  # such as PyArrow's S3 filesystem would be denied.)
+  # Writers that send no encryption header get the bucket default (SSE-KMS with the lake key), so
+  # the policy denies only puts that ask for something else: another algorithm or another key.
+  # A negated operator (StringNotEquals) is true when the key is absent from the request, so each
+  # statement also needs the header to be present (Null = false); without that guard every
+  # header-less put (PyArrow's S3 filesystem, Nessie) would be denied. IAM User Guide, "IAM JSON
+  # policy elements: Condition operators" (negated operators and the Null condition operator).
   statement {
     sid       = "DenyPutsNotUsingTheLakeKey"
     effect    = "Deny"
@@ -157,6 +159,11 @@ data "aws_iam_policy_document" "lake_bucket" {
     principals {
       type        = "*"
       identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
     }
     condition {
       test     = "StringNotEquals"
@@ -172,6 +179,11 @@ data "aws_iam_policy_document" "lake_bucket" {
     principals {
       type        = "*"
       identifiers = ["*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = ["false"]
     }
     condition {
       test     = "StringNotEquals"

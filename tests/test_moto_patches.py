@@ -1,0 +1,101 @@
+"""The moto server's patches follow AWS's documentation (tests/moto_server.py).
+
+Each test states the documented rule and shows the patched server applying it through the real
+S3 API, so a patch can never quietly make our assumption true instead of AWS's behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+pytestmark = pytest.mark.moto
+
+LAKE_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+
+
+def _s3(endpoint: str):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _deny_put(sid: str, conditions: dict) -> dict:
+    return {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Condition": conditions}
+
+
+def _bucket(s3, statements: list[dict]) -> str:
+    name = f"policy-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    for statement in statements:
+        statement["Resource"] = f"arn:aws:s3:::{name}/*"
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    return name
+
+
+def _put(s3, bucket: str, **headers: str) -> str:
+    try:
+        s3.put_object(Bucket=bucket, Key=f"k-{uuid.uuid4().hex[:6]}", Body=b"x", **headers)
+    except ClientError as error:  # moto answers the bucket policy's Deny with a bare 403
+        denied = error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        return "AccessDenied" if denied else error.response["Error"]["Code"]
+    return "ok"
+
+
+def test_a_negated_operator_on_an_absent_key_is_true(moto_endpoint: str):
+    """IAM User Guide, "IAM JSON policy elements: Condition operators": with a negated operator
+    (StringNotEquals), a condition key absent from the request makes the condition true, so this
+    Deny applies to every put that sends no encryption header: the lake policy icespec had before."""
+    s3 = _s3(moto_endpoint)
+    bucket = _bucket(
+        s3, [_deny_put("DenyNotKms", {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}})]
+    )
+    assert _put(s3, bucket) == "AccessDenied"
+    assert _put(s3, bucket, ServerSideEncryption="aws:kms") == "ok"
+
+
+def test_a_null_guard_limits_the_deny_to_requests_that_send_the_header(moto_endpoint: str):
+    """The same page: `Null` with "false" holds only when the key is present. The lake's policy
+    (terraform/modules/storage) pairs it with each negated test: header-less puts get the bucket's
+    default encryption; a put asking for another algorithm or another key is denied."""
+    s3 = _s3(moto_endpoint)
+    algorithm = "s3:x-amz-server-side-encryption"
+    key_id = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+    bucket = _bucket(
+        s3,
+        [
+            _deny_put("NotKms", {"Null": {algorithm: "false"}, "StringNotEquals": {algorithm: "aws:kms"}}),
+            _deny_put("OtherKey", {"Null": {key_id: "false"}, "StringNotEquals": {key_id: LAKE_KEY}}),
+        ],
+    )
+    assert _put(s3, bucket) == "ok"
+    assert _put(s3, bucket, ServerSideEncryption="AES256") == "AccessDenied"
+    assert _put(s3, bucket, ServerSideEncryption="aws:kms", SSEKMSKeyId=OTHER_KEY) == "AccessDenied"
+    assert _put(s3, bucket, ServerSideEncryption="aws:kms", SSEKMSKeyId=LAKE_KEY) == "ok"
+
+
+def test_if_exists_and_secure_transport(moto_endpoint: str):
+    """...IfExists: an absent key makes that test true. aws:SecureTransport is true: moto's plain
+    HTTP endpoint stands in for AWS's TLS one, so a Deny on insecure transport does not apply."""
+    s3 = _s3(moto_endpoint)
+    bucket = _bucket(
+        s3,
+        [
+            _deny_put("Insecure", {"Bool": {"aws:SecureTransport": "false"}}),
+            _deny_put(
+                "NotKmsIfSent", {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+            ),
+        ],
+    )
+    assert _put(s3, bucket) == "AccessDenied"  # absent + IfExists: the negated test is true
+    bucket = _bucket(s3, [_deny_put("Insecure", {"Bool": {"aws:SecureTransport": "false"}})])
+    assert _put(s3, bucket) == "ok"
