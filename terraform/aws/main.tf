@@ -50,6 +50,7 @@ module "glue_catalog" {
   namespaces               = module.table_spec.namespaces
   warehouse_uri            = module.storage.warehouse_uri
   lakeformation_admin_arns = var.lakeformation_admin_arns
+  create_default_database  = var.create_default_glue_database
 }
 
 module "athena" {
@@ -57,7 +58,7 @@ module "athena" {
   count                          = local.glue ? 1 : 0
   workgroup_name                 = local.prefix
   results_bucket_name            = "${local.bucket_name}-athena"
-  kms_key_arn                    = module.storage.kms_key_arn
+  roles                          = ["reader", "writer", "admin"]
   bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff
   results_expiration_days        = var.athena_results_expiration_days
   access_logging_enabled         = var.access_logging_enabled
@@ -66,17 +67,20 @@ module "athena" {
 }
 
 module "lake_formation" {
-  source                    = "../modules/lake_formation"
-  count                     = local.glue ? 1 : 0
-  name_prefix               = local.prefix
-  database_names            = module.glue_catalog[0].database_names
-  bucket_arn                = module.storage.bucket_arn
-  warehouse_prefix          = var.warehouse_prefix
-  kms_key_arn               = module.storage.kms_key_arn
-  role_principals           = var.role_principals
-  reader_can_read_pii       = var.reader_can_read_pii
-  athena_workgroup_arn      = module.athena[0].workgroup_arn
-  athena_results_bucket_arn = module.athena[0].results_bucket_arn
+  source                     = "../modules/lake_formation"
+  count                      = local.glue ? 1 : 0
+  name_prefix                = local.prefix
+  database_names             = module.glue_catalog[0].database_names
+  bucket_arn                 = module.storage.bucket_arn
+  warehouse_prefix           = var.warehouse_prefix
+  kms_key_arn                = module.storage.kms_key_arn
+  role_principals            = var.role_principals
+  reader_can_read_pii        = var.reader_can_read_pii
+  athena_workgroup_arns      = module.athena[0].workgroup_arns
+  athena_results_bucket_arn  = module.athena[0].results_bucket_arn
+  athena_results_kms_key_arn = module.athena[0].results_kms_key_arn
+  lakeformation_admins       = module.glue_catalog[0].lakeformation_admins
+  default_database_name      = module.glue_catalog[0].default_database_name
 }
 
 # --- nessie path --------------------------------------------------------------------------------
@@ -93,34 +97,35 @@ module "networking" {
 }
 
 module "nessie" {
-  source              = "../modules/nessie"
-  count               = local.nessie ? 1 : 0
-  name                = local.prefix
-  image               = var.nessie.image
-  cpu                 = var.nessie.cpu
-  memory              = var.nessie.memory
-  desired_count       = var.nessie.desired_count
-  min_capacity        = var.nessie.min_capacity
-  max_capacity        = var.nessie.max_capacity
-  cpu_target_percent  = var.nessie.cpu_target_percent
-  certificate_arn     = var.nessie.certificate_arn
-  hostname            = var.nessie.hostname
-  internal            = var.nessie.internal
-  allowed_cidrs       = var.nessie.allowed_cidrs
-  default_branch      = var.nessie.default_branch
-  oidc                = var.nessie.oidc
-  extra_environment   = var.nessie.extra_environment
-  deletion_protection = var.nessie.deletion_protection && !var.force_destroy
-  vpc_id              = module.networking[0].vpc_id
-  vpc_cidr_block      = module.networking[0].vpc_cidr_block
-  public_subnet_ids   = module.networking[0].public_subnet_ids
-  private_subnet_ids  = module.networking[0].private_subnet_ids
-  bucket_name         = module.storage.bucket_name
-  bucket_arn          = module.storage.bucket_arn
-  warehouse_prefix    = var.warehouse_prefix
-  kms_key_arn         = module.storage.kms_key_arn
-  log_retention_days  = var.log_retention_days
-  alarm_topic_arn     = aws_sns_topic.alerts.arn
+  source                = "../modules/nessie"
+  count                 = local.nessie ? 1 : 0
+  name                  = local.prefix
+  image                 = var.nessie.image
+  cpu                   = var.nessie.cpu
+  memory                = var.nessie.memory
+  desired_count         = var.nessie.desired_count
+  min_capacity          = var.nessie.min_capacity
+  max_capacity          = var.nessie.max_capacity
+  cpu_target_percent    = var.nessie.cpu_target_percent
+  certificate_arn       = var.nessie.certificate_arn
+  hostname              = var.nessie.hostname
+  internal              = var.nessie.internal
+  allowed_cidrs         = var.nessie.allowed_cidrs
+  default_branch        = var.nessie.default_branch
+  oidc                  = var.nessie.oidc
+  allow_unauthenticated = var.nessie.allow_unauthenticated
+  extra_environment     = var.nessie.extra_environment
+  deletion_protection   = var.nessie.deletion_protection && !var.force_destroy
+  vpc_id                = module.networking[0].vpc_id
+  vpc_cidr_block        = module.networking[0].vpc_cidr_block
+  public_subnet_ids     = module.networking[0].public_subnet_ids
+  private_subnet_ids    = module.networking[0].private_subnet_ids
+  bucket_name           = module.storage.bucket_name
+  bucket_arn            = module.storage.bucket_arn
+  warehouse_prefix      = var.warehouse_prefix
+  kms_key_arn           = module.storage.kms_key_arn
+  log_retention_days    = var.log_retention_days
+  alarm_topic_arn       = aws_sns_topic.alerts.arn
 }
 
 # Lake Formation does not govern Nessie tables: column access is enforced by the query engine.

@@ -67,13 +67,18 @@ output "nessie_branch" {
 }
 
 output "athena_workgroup" {
-  description = "Athena workgroup (glue path)."
-  value       = local.glue ? module.athena[0].workgroup_name : null
+  description = "Athena workgroup of the writer role, which runs icespec's quality scans (glue path)."
+  value       = local.glue ? module.athena[0].workgroup_names["writer"] : null
 }
 
 output "athena_results_s3" {
-  description = "Athena query results location (glue path)."
-  value       = local.glue ? module.athena[0].results_s3_uri : null
+  description = "The writer's Athena query results location (glue path)."
+  value       = local.glue ? module.athena[0].results_s3_uris["writer"] : null
+}
+
+output "athena_workgroups" {
+  description = "Role → its Athena workgroup; each role may use only its own (glue path)."
+  value       = local.glue ? module.athena[0].workgroup_names : null
 }
 
 output "role_arns" {

@@ -130,16 +130,16 @@ variable "athena_results_expiration_days" {
 variable "nessie" {
   description = "Nessie service settings (catalog_type = nessie)."
   type = object({
-    image               = optional(string, "projectnessie/nessie:0.99.0")
-    cpu                 = optional(number, 1024)
-    memory              = optional(number, 2048)
+    image               = optional(string, "ghcr.io/projectnessie/nessie:0.108.4")
+    cpu                 = optional(number, 4096)
+    memory              = optional(number, 8192)
     desired_count       = optional(number, 2)
     min_capacity        = optional(number, 1)
     max_capacity        = optional(number, 4)
     cpu_target_percent  = optional(number, 60)
     certificate_arn     = optional(string)
     hostname            = optional(string)
-    internal            = optional(bool, false)
+    internal            = optional(bool, true)
     allowed_cidrs       = optional(list(string), [])
     vpc_cidr            = optional(string, "10.40.0.0/16")
     availability_zones  = optional(list(string), [])
@@ -147,13 +147,22 @@ variable "nessie" {
     default_branch      = optional(string, "main")
     deletion_protection = optional(bool, true)
     oidc = optional(object({
-      enabled         = bool
-      auth_server_url = optional(string)
-      client_id       = optional(string)
+      enabled             = bool
+      auth_server_url     = optional(string)
+      client_id           = optional(string)
+      audience            = optional(string)
+      authorization_rules = optional(map(string), {})
     }), { enabled = false })
-    extra_environment = optional(map(string), {})
+    allow_unauthenticated = optional(bool, false)
+    extra_environment     = optional(map(string), {})
   })
   default = {}
+}
+
+variable "create_default_glue_database" {
+  description = "Create the Glue database `default` Athena describes on every query (glue path); false when the account already has one."
+  type        = bool
+  default     = true
 }
 
 variable "trino_catalog" {

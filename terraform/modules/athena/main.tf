@@ -1,5 +1,46 @@
-# Athena workgroup with enforced settings (clients cannot override the result location or
-# encryption), KMS-encrypted results in their own bucket with expiry, and a bytes-scanned cutoff.
+# One Athena workgroup per role with enforced settings (clients cannot override the result location
+# or encryption), each writing to its own prefix of a results bucket encrypted with its own key, with
+# expiry and a bytes-scanned cutoff.
+#
+# Why one per role: query results are plain S3 objects that Lake Formation does not protect; a
+# reader able to read the writer's results would see restricted columns. Athena's guidance is to
+# "use workgroups to specify the location for query results and align workgroup membership with
+# Lake Formation permissions" (Athena User Guide, "Considerations and limitations for querying data
+# registered with Lake Formation"). Each role's IAM policy (modules/lake_formation) reaches only
+# its own workgroup and prefix.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# Results get a key of their own: the lake key's users (Lake Formation's data role, writers) must
+# not be able to read query results through it, and the results' readers need nothing of the lake.
+data "aws_iam_policy_document" "results_key" {
+  #checkov:skip=CKV_AWS_111:A key policy's only resource is the key itself; "*" cannot widen it.
+  #checkov:skip=CKV_AWS_356:Same: "*" in a key policy means this key.
+  #checkov:skip=CKV_AWS_109:The account-root statement is AWS's default key policy; IAM policies then grant each role its use.
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "results" {
+  description             = "icespec Athena query results (${var.results_bucket_name})"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.results_key.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "results" {
+  name          = "alias/${var.results_bucket_name}"
+  target_key_id = aws_kms_key.results.key_id
+}
 
 resource "aws_s3_bucket" "results" {
   #checkov:skip=CKV_AWS_144:Query results are disposable (expire after results_expiration_days); no replication.
@@ -37,7 +78,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "results" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
+      kms_master_key_id = aws_kms_key.results.arn
     }
     bucket_key_enabled = true
   }
@@ -116,9 +157,10 @@ resource "aws_s3_bucket_logging" "results" {
   target_prefix = "s3/${var.results_bucket_name}/"
 }
 
-resource "aws_athena_workgroup" "this" {
-  name          = var.workgroup_name
-  description   = "icespec queries (Lake Formation enforces column access)"
+resource "aws_athena_workgroup" "role" {
+  for_each      = toset(var.roles)
+  name          = "${var.workgroup_name}-${each.key}"
+  description   = "icespec ${each.key} queries (Lake Formation enforces column access; results under ${each.key}/)"
   state         = "ENABLED"
   force_destroy = var.force_destroy
   tags          = var.tags
@@ -129,10 +171,10 @@ resource "aws_athena_workgroup" "this" {
     bytes_scanned_cutoff_per_query     = var.bytes_scanned_cutoff_per_query
 
     result_configuration {
-      output_location = "s3://${aws_s3_bucket.results.bucket}/results/"
+      output_location = "s3://${aws_s3_bucket.results.bucket}/${each.key}/"
       encryption_configuration {
         encryption_option = "SSE_KMS"
-        kms_key_arn       = var.kms_key_arn
+        kms_key_arn       = aws_kms_key.results.arn
       }
     }
   }

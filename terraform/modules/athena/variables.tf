@@ -1,5 +1,5 @@
 variable "workgroup_name" {
-  description = "Athena workgroup name."
+  description = "Prefix of the workgroup names: one workgroup NAME-ROLE per role."
   type        = string
 
   validation {
@@ -18,13 +18,14 @@ variable "results_bucket_name" {
   }
 }
 
-variable "kms_key_arn" {
-  description = "Customer-managed key encrypting query results."
-  type        = string
+variable "roles" {
+  description = "Roles that query through Athena; each gets its own workgroup and results prefix."
+  type        = list(string)
+  default     = ["reader", "writer", "admin"]
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = length(var.roles) > 0 && alltrue([for r in var.roles : can(regex("^[a-z][a-z0-9-]{0,31}$", r))])
+    error_message = "roles must be lower-case names (letters, digits, '-')."
   }
 }
 

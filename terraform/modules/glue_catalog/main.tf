@@ -10,14 +10,39 @@ data "aws_iam_session_context" "deployer" {
   arn = data.aws_caller_identity.current.arn
 }
 
+locals {
+  admins = distinct(length(var.lakeformation_admin_arns) > 0 ? var.lakeformation_admin_arns : [data.aws_iam_session_context.deployer.issuer_arn])
+}
+
+# The admin list as it is now: another stack in this account (another environment) or the
+# organization may have set it.
+data "aws_lakeformation_data_lake_settings" "current" {}
+
 # Lake Formation-only mode: no IAM_ALLOWED_PRINCIPALS default grant on new databases or tables
 # (the provider sends empty default-permission lists when the blocks are absent). Without this,
 # any IAM principal with glue:GetTable and s3:GetObject would bypass the column tags.
-# Caution: this resource owns the account's Lake Formation admin list — include every admin.
+# This resource owns the account's Lake Formation admin list, so one account holds one
+# environment (docs/deployment-aws.md): the precondition refuses to drop an admin someone else set.
 resource "aws_lakeformation_data_lake_settings" "this" {
-  admins = distinct(concat(
-    length(var.lakeformation_admin_arns) > 0 ? var.lakeformation_admin_arns : [data.aws_iam_session_context.deployer.issuer_arn]
-  ))
+  admins = local.admins
+
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(toset(coalesce(data.aws_lakeformation_data_lake_settings.current.admins, [])), toset(local.admins))) == 0
+      error_message = "This account's Lake Formation admins include ${join(", ", setsubtract(toset(coalesce(data.aws_lakeformation_data_lake_settings.current.admins, [])), toset(local.admins)))}, which lakeformation_admin_arns leaves out: applying would remove them. Another environment's stack in the same account (use one account per environment) or your organization set them; add them to lakeformation_admin_arns if they belong."
+    }
+  }
+}
+
+# Athena describes the `default` database on every query (Athena User Guide, "Considerations and
+# limitations for querying data registered with Lake Formation"), so it must exist.
+resource "aws_glue_catalog_database" "default" {
+  count       = var.create_default_database ? 1 : 0
+  name        = "default"
+  description = "Athena's default database (icespec keeps no tables here)"
+  tags        = var.tags
+
+  depends_on = [aws_lakeformation_data_lake_settings.this]
 }
 
 resource "aws_glue_catalog_database" "namespace" {

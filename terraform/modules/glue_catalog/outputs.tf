@@ -17,3 +17,8 @@ output "lakeformation_admins" {
   description = "Lake Formation administrators set on the account."
   value       = aws_lakeformation_data_lake_settings.this.admins
 }
+
+output "default_database_name" {
+  description = "Athena's default database (created here unless create_default_database is false)."
+  value       = var.create_default_database ? aws_glue_catalog_database.default[0].name : "default"
+}

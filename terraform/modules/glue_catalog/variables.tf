@@ -40,3 +40,9 @@ variable "lakeformation_admin_arns" {
     error_message = "lakeformation_admin_arns must be IAM role or user ARNs (arn:aws:iam::123456789012:role/NAME)."
   }
 }
+
+variable "create_default_database" {
+  description = "Create the Glue database `default` that Athena describes on every query; false when the account already has it (Athena or Glue may have made it)."
+  type        = bool
+  default     = true
+}

@@ -2,8 +2,8 @@
 #
 #   access_level  public | internal | restricted     pii  true | false
 #   reader  SELECT on tables/columns tagged public or internal (never restricted)
-#   writer  SELECT, INSERT, DELETE on every level
-#   admin   everything plus ALTER and DROP, and may assign the tags (icespec apply does)
+#   writer  SELECT, INSERT, DELETE and ALTER on every level (an Iceberg commit is glue:UpdateTable)
+#   admin   everything plus DROP, and may assign the tags (icespec apply does)
 #
 # Databases carry access_level=restricted, so a column nobody tagged inherits restricted and
 # stays hidden from readers (fail-closed). Column tags come from the templates and are set by
@@ -26,7 +26,8 @@ locals {
   "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${db}"]
   glue_table_arns = [for db in var.database_names :
   "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${db}/*"]
-  warehouse_objects = "${var.bucket_arn}/${var.warehouse_prefix}/*"
+  warehouse_objects    = "${var.bucket_arn}/${var.warehouse_prefix}/*"
+  default_database_arn = "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${var.default_database_name}"
 
   # Grants on LF-tag expressions: role, resource type, permissions, tag → allowed values.
   grants = {
@@ -38,22 +39,32 @@ locals {
       expression    = { for key, values in { access_level = local.reader_levels, pii = ["false"] } : key => values if key != "pii" || !var.reader_can_read_pii }
     }
     writer_databases = { role = "writer", resource_type = "DATABASE", permissions = ["DESCRIBE"], expression = { access_level = local.access_levels } }
-    writer_tables    = { role = "writer", resource_type = "TABLE", permissions = ["SELECT", "INSERT", "DELETE", "DESCRIBE"], expression = { access_level = local.access_levels } }
-    admin_databases  = { role = "admin", resource_type = "DATABASE", permissions = ["CREATE_TABLE", "DESCRIBE", "ALTER"], expression = { access_level = local.access_levels } }
-    admin_tables     = { role = "admin", resource_type = "TABLE", permissions = ["SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER", "DROP"], expression = { access_level = local.access_levels } }
+    # ALTER: pyiceberg commits with glue:UpdateTable (GlueCatalog.commit_table), which Lake
+    # Formation authorizes with ALTER (Lake Formation permissions reference, "ALTER").
+    writer_tables   = { role = "writer", resource_type = "TABLE", permissions = ["SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER"], expression = { access_level = local.access_levels } }
+    admin_databases = { role = "admin", resource_type = "DATABASE", permissions = ["CREATE_TABLE", "DESCRIBE", "ALTER"], expression = { access_level = local.access_levels } }
+    admin_tables    = { role = "admin", resource_type = "TABLE", permissions = ["SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER", "DROP"], expression = { access_level = local.access_levels } }
   }
+}
+
+# Every Lake Formation object below is made by the admins the data lake settings name: wait for
+# them (the settings live in modules/glue_catalog), or the first apply races the admin list.
+resource "terraform_data" "lakeformation_admins" {
+  input = var.lakeformation_admins
 }
 
 # --- LF tags and the fail-closed database default ------------------------------------------
 
 resource "aws_lakeformation_lf_tag" "access_level" {
-  key    = "access_level"
-  values = local.access_levels
+  key        = "access_level"
+  values     = local.access_levels
+  depends_on = [terraform_data.lakeformation_admins]
 }
 
 resource "aws_lakeformation_lf_tag" "pii" {
-  key    = "pii"
-  values = ["true", "false"]
+  key        = "pii"
+  values     = ["true", "false"]
+  depends_on = [terraform_data.lakeformation_admins]
 }
 
 resource "aws_lakeformation_resource_lf_tags" "database_default" {
@@ -110,8 +121,9 @@ resource "aws_iam_role_policy" "lake_access" {
 }
 
 resource "aws_lakeformation_resource" "warehouse" {
-  arn      = "${var.bucket_arn}/${var.warehouse_prefix}"
-  role_arn = aws_iam_role.lake_access.arn
+  arn        = "${var.bucket_arn}/${var.warehouse_prefix}"
+  role_arn   = aws_iam_role.lake_access.arn
+  depends_on = [terraform_data.lakeformation_admins]
 }
 
 # --- reader / writer / admin roles -----------------------------------------------------------
@@ -136,18 +148,22 @@ resource "aws_iam_role" "role" {
   tags                 = var.tags
 }
 
-# Every role queries through Athena and reads the catalog; data access is vended by Lake
-# Formation (GetDataAccess), which applies the tag grants. The reader gets no s3:GetObject on
-# the warehouse, so it cannot go around Lake Formation.
+# Every role queries through its own Athena workgroup and reads the catalog; data access is vended
+# by Lake Formation (GetDataAccess), which applies the tag grants. The reader gets no s3:GetObject
+# on the warehouse, so it cannot go around Lake Formation, and reaches only its own workgroup and
+# results prefix, so it cannot read another role's query results (which Lake Formation does not
+# protect: Athena User Guide, "Considerations and limitations for querying data registered with
+# Lake Formation").
 data "aws_iam_policy_document" "query" {
+  for_each = local.roles
   statement {
-    sid = "AthenaWorkgroup"
+    sid = "AthenaOwnWorkgroup"
     actions = [
       "athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution",
       "athena:GetQueryResults", "athena:GetQueryResultsStream", "athena:ListQueryExecutions",
       "athena:GetWorkGroup", "athena:BatchGetQueryExecution",
     ]
-    resources = [var.athena_workgroup_arn]
+    resources = [var.athena_workgroup_arns[each.key]]
   }
   statement {
     sid = "GlueCatalogRead"
@@ -155,7 +171,7 @@ data "aws_iam_policy_document" "query" {
       "glue:GetCatalog", "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
       "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
     ]
-    resources = concat([local.glue_catalog_arn], local.glue_database_arns, local.glue_table_arns)
+    resources = concat([local.glue_catalog_arn, local.default_database_arn], local.glue_database_arns, local.glue_table_arns)
   }
   statement {
     sid       = "LakeFormationVendsData"
@@ -163,19 +179,29 @@ data "aws_iam_policy_document" "query" {
     resources = ["*"] # GetDataAccess has no resource-level permissions; the LF grants scope it
   }
   statement {
-    sid       = "AthenaResults"
+    sid       = "AthenaOwnResults"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${var.athena_results_bucket_arn}/*"]
+    resources = ["${var.athena_results_bucket_arn}/${each.key}/*"]
   }
   statement {
-    sid       = "AthenaResultsListing"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    sid       = "AthenaOwnResultsListing"
+    actions   = ["s3:ListBucket"]
+    resources = [var.athena_results_bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${each.key}/*", each.key]
+    }
+  }
+  statement {
+    sid       = "AthenaResultsBucketLocation"
+    actions   = ["s3:GetBucketLocation"]
     resources = [var.athena_results_bucket_arn]
   }
   statement {
-    sid       = "LakeKey"
+    sid       = "AthenaResultsKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
+    resources = [var.athena_results_kms_key_arn]
   }
 }
 
@@ -229,7 +255,7 @@ resource "aws_iam_role_policy" "query" {
   for_each = local.roles
   name     = "query"
   role     = aws_iam_role.role[each.key].id
-  policy   = data.aws_iam_policy_document.query.json
+  policy   = data.aws_iam_policy_document.query[each.key].json
 }
 
 resource "aws_iam_role_policy" "write" {
@@ -263,12 +289,13 @@ resource "aws_lakeformation_permissions" "tag_policy" {
     }
   }
 
-  depends_on = [aws_lakeformation_lf_tag.access_level, aws_lakeformation_lf_tag.pii]
+  depends_on = [aws_lakeformation_lf_tag.access_level, aws_lakeformation_lf_tag.pii, terraform_data.lakeformation_admins]
 }
 
 # The admin assigns both tags to columns during `icespec apply`.
 resource "aws_lakeformation_permissions" "admin_assigns_tags" {
   for_each    = { access_level = aws_lakeformation_lf_tag.access_level, pii = aws_lakeformation_lf_tag.pii }
+  depends_on  = [terraform_data.lakeformation_admins]
   principal   = aws_iam_role.role["admin"].arn
   permissions = ["ASSOCIATE", "DESCRIBE"]
   lf_tag {
@@ -277,10 +304,31 @@ resource "aws_lakeformation_permissions" "admin_assigns_tags" {
   }
 }
 
-resource "aws_lakeformation_permissions" "admin_data_location" {
-  principal   = aws_iam_role.role["admin"].arn
+# Admins create tables at the registered location; writers alter them (an Iceberg commit updates
+# the table), which on a registered location also needs data location permission (Lake Formation
+# permissions reference, "ALTER" and "DATA_LOCATION_ACCESS").
+resource "aws_lakeformation_permissions" "data_location" {
+  for_each    = toset(["writer", "admin"])
+  principal   = aws_iam_role.role[each.key].arn
   permissions = ["DATA_LOCATION_ACCESS"]
   data_location {
     arn = aws_lakeformation_resource.warehouse.arn
   }
+}
+
+# Athena needs DESCRIBE on the `default` database for every query (Athena User Guide,
+# "Considerations and limitations for querying data registered with Lake Formation").
+resource "aws_lakeformation_permissions" "describe_default_database" {
+  for_each    = local.roles
+  principal   = aws_iam_role.role[each.key].arn
+  permissions = ["DESCRIBE"]
+  database {
+    name = var.default_database_name
+  }
+  depends_on = [terraform_data.lakeformation_admins]
+}
+
+moved {
+  from = aws_lakeformation_permissions.admin_data_location
+  to   = aws_lakeformation_permissions.data_location["admin"]
 }

@@ -60,18 +60,49 @@ variable "reader_can_read_pii" {
   default     = true
 }
 
-variable "athena_workgroup_arn" {
-  description = "Athena workgroup the roles query through."
-  type        = string
+variable "athena_workgroup_arns" {
+  description = "Role (reader, writer, admin) → the Athena workgroup it queries through (modules/athena); each role reaches only its own."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for role in ["reader", "writer", "admin"] : can(regex("^arn:aws[a-z-]*:athena:", var.athena_workgroup_arns[role]))])
+    error_message = "athena_workgroup_arns needs an Athena workgroup ARN for each of reader, writer and admin."
+  }
 }
 
 variable "athena_results_bucket_arn" {
-  description = "Bucket holding Athena query results (roles read and write their results there)."
+  description = "Bucket holding Athena query results; each role reads and writes only under its own prefix (ROLE/)."
   type        = string
+}
+
+variable "athena_results_kms_key_arn" {
+  description = "Key encrypting the Athena query results (modules/athena)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.athena_results_kms_key_arn))
+    error_message = "athena_results_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "lakeformation_admins" {
+  description = "The account's Lake Formation admins as set by the data lake settings (modules/glue_catalog output lakeformation_admins): every tag, grant and registration waits for them, or the first apply races the admin list."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.lakeformation_admins) > 0
+    error_message = "lakeformation_admins must name at least one admin (pass module.glue_catalog.lakeformation_admins)."
+  }
 }
 
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "default_database_name" {
+  description = "The Glue database Athena describes on every query (`default`; it must exist: modules/glue_catalog creates it unless told it is there)."
+  type        = string
+  default     = "default"
 }

@@ -16,25 +16,40 @@ locals {
   management_port = 9000
   ingress_cidrs   = length(var.allowed_cidrs) > 0 ? var.allowed_cidrs : [var.vpc_cidr_block]
   listener_ports  = local.https ? [80, 443] : [80]
-  # Nessie's DynamoDB persistence: two tables, <prefix>_refs and <prefix>_objs, hash key "k".
-  warehouse_name = "warehouse" # the key in NESSIE_CATALOG_WAREHOUSES_WAREHOUSE_LOCATION below
-  version_tables = { refs = "${var.name}_refs", objs = "${var.name}_objs" }
+  warehouse_name  = "warehouse" # the key in NESSIE_CATALOG_WAREHOUSES_WAREHOUSE_LOCATION below
+  # Nessie's DYNAMODB2 persistence (DYNAMODB is deprecated: VersionStoreConfig in Nessie's
+  # source): two tables, <prefix>_refs and <prefix>_objs, hash key "k" (DynamoDB2Constants). The
+  # prefix differs from the old DYNAMODB tables, whose items DYNAMODB2 cannot read.
+  table_prefix   = "${var.name}_v2"
+  version_tables = { refs = "${local.table_prefix}_refs", objs = "${local.table_prefix}_objs" }
 
   environment = merge({
-    NESSIE_VERSION_STORE_TYPE                          = "DYNAMODB"
-    NESSIE_VERSION_STORE_PERSIST_DYNAMODB_TABLE_PREFIX = var.name
+    NESSIE_VERSION_STORE_TYPE                          = "DYNAMODB2"
+    NESSIE_VERSION_STORE_PERSIST_DYNAMODB_TABLE_PREFIX = local.table_prefix
     QUARKUS_DYNAMODB_AWS_REGION                        = local.region
     QUARKUS_DYNAMODB_AWS_CREDENTIALS_TYPE              = "default"
     NESSIE_SERVER_DEFAULT_BRANCH                       = var.default_branch
     NESSIE_CATALOG_DEFAULT_WAREHOUSE                   = local.warehouse_name
     NESSIE_CATALOG_WAREHOUSES_WAREHOUSE_LOCATION       = "s3://${var.bucket_name}/${var.warehouse_prefix}"
     NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_REGION   = local.region
-    NESSIE_SERVER_AUTHENTICATION_ENABLED               = tostring(var.oidc.enabled)
-    QUARKUS_OTEL_SDK_DISABLED                          = "true"
-    }, var.oidc.enabled ? {
-    QUARKUS_OIDC_AUTH_SERVER_URL = var.oidc.auth_server_url
-    QUARKUS_OIDC_CLIENT_ID       = var.oidc.client_id
-  } : {}, var.extra_environment)
+    # The task role, through the AWS SDK's default chain; the default STATIC needs access keys
+    # (S3BucketOptions.authType in Nessie's source: "If not set, the default is STATIC").
+    NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_AUTH_TYPE = "APPLICATION_GLOBAL"
+    # Behind the load balancer: build the URLs handed to clients from X-Forwarded-* (https, the
+    # client's host), trusting only the VPC, where the load balancer lives (Quarkus ProxyConfig).
+    QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING = "true"
+    QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED        = "true"
+    QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST    = "true"
+    QUARKUS_HTTP_PROXY_TRUSTED_PROXIES          = var.vpc_cidr_block
+    NESSIE_SERVER_AUTHENTICATION_ENABLED        = tostring(var.oidc.enabled)
+    NESSIE_SERVER_AUTHORIZATION_ENABLED         = tostring(var.oidc.enabled)
+    QUARKUS_OTEL_SDK_DISABLED                   = "true"
+    }, var.oidc.enabled ? merge({
+      QUARKUS_OIDC_AUTH_SERVER_URL = var.oidc.auth_server_url
+      QUARKUS_OIDC_CLIENT_ID       = var.oidc.client_id
+      QUARKUS_OIDC_TOKEN_AUDIENCE  = var.oidc.audience
+    }, { for id, rule in var.oidc.authorization_rules : "NESSIE_SERVER_AUTHORIZATION_RULES_${upper(id)}" => rule }
+  ) : {}, var.extra_environment)
 }
 
 # --- version store -----------------------------------------------------------------------------
@@ -367,6 +382,11 @@ resource "aws_ecs_service" "nessie" {
   # Autoscaling owns the running count after the first deploy.
   lifecycle {
     ignore_changes = [desired_count]
+
+    precondition {
+      condition     = var.oidc.enabled || var.allow_unauthenticated
+      error_message = "Nessie without authentication lets anyone who reaches it read and change every table: set oidc (enabled, auth_server_url, client_id, audience, authorization_rules), or allow_unauthenticated = true for a private quickstart."
+    }
   }
 
   depends_on = [aws_lb_listener.http, aws_lb_listener.https]

@@ -9,13 +9,13 @@ variable "name" {
 }
 
 variable "image" {
-  description = "Nessie server image, pinned to a version tag or digest (never latest)."
+  description = "Nessie server image from ghcr.io or quay.io (or an ECR mirror of it), pinned to a version tag or digest. Nessie is not published to Docker Hub since 0.77 (Nessie CHANGELOG)."
   type        = string
-  default     = "projectnessie/nessie:0.99.0"
+  default     = "ghcr.io/projectnessie/nessie:0.108.4"
 
   validation {
-    condition     = can(regex("^[a-z0-9./_-]*projectnessie/nessie(-[a-z]+)?(:[0-9][A-Za-z0-9._-]*|@sha256:[0-9a-f]{64})$", var.image))
-    error_message = "image must be a projectnessie/nessie image pinned to a version (projectnessie/nessie:0.99.0) or digest; 'latest' or no tag is not allowed."
+    condition     = can(regex("^(ghcr\\.io|quay\\.io|[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com)/([a-z0-9._-]+/)*nessie(-[a-z]+)?(:[0-9][A-Za-z0-9._-]*|@sha256:[0-9a-f]{64})$", var.image))
+    error_message = "image must come from ghcr.io/projectnessie/nessie, quay.io/projectnessie/nessie or an ECR mirror, pinned to a version (ghcr.io/projectnessie/nessie:0.108.4) or digest; Docker Hub has no Nessie images since 0.77, and 'latest' or no tag is not allowed."
   }
 }
 
@@ -50,9 +50,9 @@ variable "private_subnet_ids" {
 }
 
 variable "cpu" {
-  description = "Fargate task CPU units."
+  description = "Fargate task CPU units. Nessie documents 4 CPUs and 4 GB as its minimum (\"Server sizing\"); smaller is for a quickstart."
   type        = number
-  default     = 1024
+  default     = 4096
 
   validation {
     condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
@@ -61,9 +61,9 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Fargate task memory (MiB); must suit cpu (e.g. 1024 CPU → 2048-8192)."
+  description = "Fargate task memory (MiB); must suit cpu (4096 CPU → 8192-30720). Nessie documents 4 GB as its minimum."
   type        = number
-  default     = 2048
+  default     = 8192
 
   validation {
     condition     = var.memory >= 512 && var.memory <= 30720
@@ -123,9 +123,9 @@ variable "hostname" {
 }
 
 variable "internal" {
-  description = "Internal load balancer in the private subnets (reachable only inside the VPC and peered networks)."
+  description = "Internal load balancer in the private subnets (reachable only inside the VPC and peered networks). Set false only for a public endpoint with OIDC on."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "allowed_cidrs" {
@@ -173,18 +173,36 @@ variable "default_branch" {
 }
 
 variable "oidc" {
-  description = "Authentication passed through to Nessie (Quarkus OIDC): enabled, issuer URL (auth_server_url) and client_id."
+  description = "Nessie's authentication (Quarkus OIDC) and authorization: issuer URL (auth_server_url), client_id, the audience every token must carry, and CEL authorization rules by id (nessie.server.authorization.rules.<id>). Required unless allow_unauthenticated."
   type = object({
-    enabled         = bool
-    auth_server_url = optional(string)
-    client_id       = optional(string)
+    enabled             = bool
+    auth_server_url     = optional(string)
+    client_id           = optional(string)
+    audience            = optional(string)
+    authorization_rules = optional(map(string), {})
   })
   default = { enabled = false }
 
   validation {
-    condition     = !var.oidc.enabled || (can(regex("^https://", var.oidc.auth_server_url)) && try(length(var.oidc.client_id) > 0, false))
-    error_message = "With oidc.enabled, set oidc.auth_server_url (https://issuer/realms/NAME) and oidc.client_id."
+    condition     = !var.oidc.enabled || (can(regex("^https://", var.oidc.auth_server_url)) && try(length(var.oidc.client_id) > 0, false) && try(length(var.oidc.audience) > 0, false))
+    error_message = "With oidc.enabled, set oidc.auth_server_url (https://issuer/realms/NAME), oidc.client_id and oidc.audience (Quarkus checks a token's audience only when it is configured)."
   }
+
+  validation {
+    condition     = !var.oidc.enabled || length(var.oidc.authorization_rules) > 0
+    error_message = "With oidc.enabled, set oidc.authorization_rules: without rules Nessie's authorization is off and every authenticated caller may do everything."
+  }
+
+  validation {
+    condition     = alltrue([for id in keys(var.oidc.authorization_rules) : can(regex("^[a-z][a-z0-9]{0,39}$", id))])
+    error_message = "oidc.authorization_rules ids must be lower-case letters and digits (they become NESSIE_SERVER_AUTHORIZATION_RULES_<ID> environment variables)."
+  }
+}
+
+variable "allow_unauthenticated" {
+  description = "Run Nessie without authentication: a quickstart on a private network only. False (the default) requires oidc.enabled."
+  type        = bool
+  default     = false
 }
 
 variable "extra_environment" {

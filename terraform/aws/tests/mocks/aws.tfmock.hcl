@@ -47,3 +47,9 @@ mock_resource "aws_dynamodb_table" {
 mock_resource "aws_sns_topic" {
   defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
 }
+mock_resource "aws_athena_workgroup" {
+  defaults = { arn = "arn:aws:athena:us-east-1:123456789012:workgroup/mock" }
+}
+mock_data "aws_lakeformation_data_lake_settings" {
+  defaults = { admins = [] }
+}

@@ -12,8 +12,14 @@ module "lake_formation" {
     reader = ["arn:aws:iam::123456789012:role/analysts"]
     admin  = ["arn:aws:iam::123456789012:role/ci-deployer"]
   }
-  athena_workgroup_arn      = "arn:aws:athena:eu-west-1:123456789012:workgroup/acme-dev"
-  athena_results_bucket_arn = "arn:aws:s3:::acme-lake-dev-123456789012-athena"
+  athena_workgroup_arns = {
+    reader = "arn:aws:athena:eu-west-1:123456789012:workgroup/acme-dev-reader"
+    writer = "arn:aws:athena:eu-west-1:123456789012:workgroup/acme-dev-writer"
+    admin  = "arn:aws:athena:eu-west-1:123456789012:workgroup/acme-dev-admin"
+  }
+  athena_results_bucket_arn  = "arn:aws:s3:::acme-lake-dev-123456789012-athena"
+  athena_results_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-0000-0000-0000-000000000000"
+  lakeformation_admins       = ["arn:aws:iam::123456789012:role/ci-deployer"]
 }
 
 output "roles" {

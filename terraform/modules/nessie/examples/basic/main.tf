@@ -24,9 +24,11 @@ module "nessie" {
   internal           = true
   allowed_cidrs      = ["10.0.0.0/8"]
   oidc = {
-    enabled         = true
-    auth_server_url = "https://login.acme.example/realms/data"
-    client_id       = "nessie"
+    enabled             = true
+    auth_server_url     = "https://login.acme.example/realms/data"
+    client_id           = "nessie"
+    audience            = "nessie"
+    authorization_rules = { signedin = "true" }
   }
 }
 
