@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import sys
 from contextvars import ContextVar
 
 import moto.server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import security_groups as ec2_security_groups
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+from moto.iam.models import iam_backends
 from moto.lakeformation import models as lf_models
 from moto.lakeformation.exceptions import InvalidInput
 from moto.lakeformation.responses import LakeFormationResponse
 from moto.s3 import models as s3_models
 from moto.s3.responses import S3Response
+from moto.sts.models import sts_backends
 from moto.utilities.tagging_service import TaggingService
 
 # --- 1. Lake Formation ListPermissions ------------------------------------------------------
@@ -209,8 +213,11 @@ EC2ContainerServiceResponse.update_service = _update_service
 # - `Null` is true when the key's presence is as asked ("true": absent, "false": present);
 # - several values under one key match if any does; several keys and operators must all hold.
 # The request context is the request's own: the object PUT's x-amz-server-side-encryption headers
-# (the S3 condition keys of the same names, S3 User Guide "Amazon S3 condition key examples"), and
-# aws:SecureTransport, true because moto's plain-HTTP endpoint stands in for AWS's TLS one.
+# (the S3 condition keys of the same names, S3 User Guide "Amazon S3 condition key examples");
+# aws:PrincipalArn, the caller's ARN, which for an assumed-role session is the role's ARN (IAM User
+# Guide, "AWS global condition context keys": aws:PrincipalArn) and for credentials moto does not
+# know its account root, the identity moto gives them; and aws:SecureTransport, true because
+# moto's plain-HTTP endpoint stands in for AWS's TLS one.
 _REQUEST: ContextVar[dict[str, str] | None] = ContextVar("s3_request_context", default=None)
 _SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
 _PLAIN = {
@@ -230,9 +237,22 @@ _NEGATED = {
 }
 
 
+def principal_arn(lowered_headers: dict[str, str], account_id: str = DEFAULT_ACCOUNT_ID) -> str:
+    """aws:PrincipalArn of a signed request: its assumed role, IAM user, or the account root."""
+    credential = re.search(r"Credential=([^/,\s]+)/", lowered_headers.get("authorization", ""))
+    key_id = credential.group(1) if credential else ""
+    for assumed in sts_backends[account_id]["aws"].assumed_roles:
+        if assumed.access_key_id == key_id:
+            return assumed.role_arn
+    for user in iam_backends[account_id]["aws"].users.values():
+        if any(key.access_key_id == key_id for key in user.access_keys):
+            return user.arn
+    return f"arn:aws:iam::{account_id}:root"
+
+
 def request_context(headers: dict[str, str]) -> dict[str, str]:
     lowered = {name.lower(): value for name, value in headers.items()}
-    context = {"aws:SecureTransport": "true"}
+    context = {"aws:SecureTransport": "true", "aws:PrincipalArn": principal_arn(lowered)}
     context.update({f"s3:{name}": lowered[name] for name in _SSE_HEADERS if name in lowered})
     return context
 
@@ -269,7 +289,7 @@ def _bucket_permission(self, action: str, resource: str):
     statements = json.loads(self.policy.decode())["Statement"]
     result = PermissionResult.NEUTRAL
     for raw in statements if isinstance(statements, list) else [statements]:
-        context = _REQUEST.get() or request_context({})  # requests without headers of their own
+        context = _REQUEST.get() or {"aws:SecureTransport": "true"}  # requests without headers of their own
         if "Condition" in raw and not condition_holds(raw["Condition"], context):
             continue
         unconditional = {key: value for key, value in raw.items() if key != "Condition"}

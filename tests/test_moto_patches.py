@@ -99,3 +99,57 @@ def test_if_exists_and_secure_transport(moto_endpoint: str):
     assert _put(s3, bucket) == "AccessDenied"  # absent + IfExists: the negated test is true
     bucket = _bucket(s3, [_deny_put("Insecure", {"Bool": {"aws:SecureTransport": "false"}})])
     assert _put(s3, bucket) == "ok"
+
+
+def test_the_principal_of_an_assumed_role_session_is_its_role(moto_endpoint: str):
+    """IAM User Guide, "AWS global condition context keys", aws:PrincipalArn: for an assumed-role
+    session it is the role's ARN. The lake's warehouse policy denies GetObject to every principal
+    but its listed roles (terraform/modules/storage); credentials moto does not know are its
+    account root, which is not listed."""
+    s3 = _s3(moto_endpoint)
+    kwargs = {"endpoint_url": moto_endpoint, "region_name": "us-east-1"}
+    iam = boto3.client("iam", aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
+    sts = boto3.client("sts", aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+        }
+    )
+    suffix = uuid.uuid4().hex[:8]
+    listed = iam.create_role(RoleName=f"listed-{suffix}", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    other = iam.create_role(RoleName=f"other-{suffix}", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    bucket = _bucket(
+        s3,
+        [
+            {
+                "Sid": "DenyUnlisted",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": [listed]}},
+            }
+        ],
+    )
+    s3.put_object(Bucket=bucket, Key="data.parquet", Body=b"x")
+
+    def get_as(role_arn: str | None) -> str:
+        client = s3
+        if role_arn is not None:
+            credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
+            client = boto3.client(
+                "s3",
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                **kwargs,
+            )
+        try:
+            client.get_object(Bucket=bucket, Key="data.parquet")["Body"].read()
+        except ClientError as error:
+            return str(error.response["ResponseMetadata"]["HTTPStatusCode"])
+        return "ok"
+
+    assert get_as(listed) == "ok"
+    assert get_as(other) == "403"
+    assert get_as(None) == "403"  # the account root is not listed

@@ -5,6 +5,7 @@
 # `icespec apply` after this (docs/ownership.md).
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   prefix        = "${var.name}-${var.environment}"
@@ -12,6 +13,15 @@ locals {
   nessie        = var.catalog_type == "nessie"
   templates_dir = coalesce(var.templates_dir, "${path.module}/../../table-templates")
   bucket_name   = coalesce(var.bucket_name, "${local.prefix}-lake-${data.aws_caller_identity.current.account_id}")
+  role_arn      = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role"
+  # Who may read the warehouse's files directly (the roles' names are fixed by the modules below,
+  # so the bucket policy can name them before they exist): everyone else reads through Lake
+  # Formation (glue) or not at all.
+  warehouse_reader_arns = concat(
+    local.glue ? [for r in ["lakeformation-data", "writer", "admin"] : "${local.role_arn}/${local.prefix}-${r}"] : [],
+    local.nessie ? [for r in ["nessie-task", "nessie-writer"] : "${local.role_arn}/${local.prefix}-${r}"] : [],
+    var.extra_warehouse_reader_arns,
+  )
 }
 
 module "table_spec" {
@@ -26,13 +36,59 @@ module "storage" {
   access_logging_enabled             = var.access_logging_enabled
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   force_destroy                      = var.force_destroy
+  warehouse_reader_arns              = local.warehouse_reader_arns
 }
 
 # --- alerts -------------------------------------------------------------------------------------
 
+# Alerts are encrypted with a key of their own: whoever may publish an alert (every writer, the
+# CloudWatch alarms) must hold kms:GenerateDataKey and kms:Decrypt on the topic's key (SNS
+# Developer Guide, "Encryption at rest": publishing to an encrypted topic), which must not let
+# them decrypt the lake.
+data "aws_iam_policy_document" "alerts_key" {
+  #checkov:skip=CKV_AWS_111:A key policy's only resource is the key itself; "*" cannot widen it.
+  #checkov:skip=CKV_AWS_356:Same: "*" in a key policy means this key.
+  #checkov:skip=CKV_AWS_109:The account-root statement is AWS's default key policy; IAM policies then grant the publishers.
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "AlarmsPublishEncrypted"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "alerts" {
+  description             = "icespec alerts (${local.prefix})"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.alerts_key.json
+}
+
+resource "aws_kms_alias" "alerts" {
+  name          = "alias/${local.prefix}-alerts"
+  target_key_id = aws_kms_key.alerts.key_id
+}
+
 resource "aws_sns_topic" "alerts" {
   name              = "${local.prefix}-alerts"
-  kms_master_key_id = module.storage.kms_key_arn
+  kms_master_key_id = aws_kms_key.alerts.arn
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -81,6 +137,7 @@ module "lake_formation" {
   athena_results_kms_key_arn = module.athena[0].results_kms_key_arn
   lakeformation_admins       = module.glue_catalog[0].lakeformation_admins
   default_database_name      = module.glue_catalog[0].default_database_name
+  alerts                     = { topic_arn = aws_sns_topic.alerts.arn, kms_key_arn = aws_kms_key.alerts.arn }
 }
 
 # --- nessie path --------------------------------------------------------------------------------
@@ -126,6 +183,8 @@ module "nessie" {
   kms_key_arn           = module.storage.kms_key_arn
   log_retention_days    = var.log_retention_days
   alarm_topic_arn       = aws_sns_topic.alerts.arn
+  alert_kms_key_arn     = aws_kms_key.alerts.arn
+  writer_principals     = lookup(var.role_principals, "writer", [])
 }
 
 # Lake Formation does not govern Nessie tables: column access is enforced by the query engine.

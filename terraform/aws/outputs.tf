@@ -82,8 +82,8 @@ output "athena_workgroups" {
 }
 
 output "role_arns" {
-  description = "reader/writer/admin IAM roles (glue path)."
-  value       = local.glue ? module.lake_formation[0].role_arns : {}
+  description = "IAM roles: reader/writer/admin (glue path), writer (nessie path: the warehouse's files)."
+  value       = local.glue ? module.lake_formation[0].role_arns : { writer = module.nessie[0].writer_role_arn }
 }
 
 output "lf_grants" {

@@ -159,6 +159,12 @@ variable "nessie" {
   default = {}
 }
 
+variable "extra_warehouse_reader_arns" {
+  description = "IAM roles besides icespec's own (Lake Formation's data role, writer, admin, Nessie's task and writer) that may read the warehouse's files directly, e.g. a Trino or Spark cluster's role. Everyone else is denied GetObject on the warehouse and Decrypt through S3 with the lake key."
+  type        = list(string)
+  default     = []
+}
+
 variable "create_default_glue_database" {
   description = "Create the Glue database `default` Athena describes on every query (glue path); false when the account already has one."
   type        = bool

@@ -116,7 +116,17 @@ def test_glue_stack_apply_icespec_replan_destroy(moto_endpoint: str, tmp_path: P
     settings = _env_file(env_file)
     assert settings["ICESPEC_BACKEND"] == "aws-glue"
     assert settings["ICESPEC_WAREHOUSE"] == outputs["warehouse_uri"]
-    icespec_env = {**base_env, **settings, "ICESPEC_TEMPLATES": str(templates)}
+    # icespec runs as the admin role, as in production: the lake's bucket policy lets only the
+    # listed roles read the warehouse (the account root this test otherwise signs as is refused).
+    credentials = _client("sts", moto_endpoint).assume_role(
+        RoleArn=outputs["role_arns"]["admin"], RoleSessionName="icespec-apply"
+    )["Credentials"]
+    as_admin = {
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    }
+    icespec_env = {**base_env, **as_admin, **settings, "ICESPEC_TEMPLATES": str(templates)}
 
     # icespec apply creates the tables (pyiceberg on Glue) and tags every column in Lake Formation.
     _icespec("apply", env=icespec_env, cwd=tmp_path)

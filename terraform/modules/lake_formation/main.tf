@@ -258,6 +258,29 @@ resource "aws_iam_role_policy" "query" {
   policy   = data.aws_iam_policy_document.query[each.key].json
 }
 
+# Writers and admins run the pipelines and the drift sensor, which send alerts (SNS Developer Guide,
+# "Encryption at rest": a publisher to an encrypted topic needs kms:GenerateDataKey and kms:Decrypt).
+data "aws_iam_policy_document" "alerts" {
+  count = var.alerts == null ? 0 : 1
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alerts.topic_arn]
+  }
+  statement {
+    sid       = "AlertKey"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [var.alerts.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "alerts" {
+  for_each = var.alerts == null ? toset([]) : toset(["writer", "admin"])
+  name     = "alerts"
+  role     = aws_iam_role.role[each.key].id
+  policy   = data.aws_iam_policy_document.alerts[0].json
+}
+
 resource "aws_iam_role_policy" "write" {
   for_each = toset(["writer", "admin"])
   name     = "write"

@@ -106,3 +106,12 @@ variable "default_database_name" {
   type        = string
   default     = "default"
 }
+
+variable "alerts" {
+  description = "SNS topic of icespec's alerts and the key encrypting it: writer and admin (who run the pipelines and the drift sensor) may publish. Null: no publish grant."
+  type = object({
+    topic_arn   = string
+    kms_key_arn = string
+  })
+  default = null
+}

@@ -478,3 +478,65 @@ resource "aws_cloudwatch_metric_alarm" "cpu_high" {
   ok_actions    = [var.alarm_topic_arn]
   tags          = var.tags
 }
+
+# --- the writer's S3 access ------------------------------------------------------------------------
+# On the Nessie path, pyiceberg writes data and metadata files itself, with the writer's own AWS
+# credentials, and Nessie commits the metadata pointer. Nessie's S3 request signing and credential
+# vending are not used (docs/nessie.md): this role is how writers reach the warehouse, and the lake
+# bucket's policy lets only it and Nessie's task role read the warehouse.
+data "aws_iam_policy_document" "writer_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = length(var.writer_principals) > 0 ? var.writer_principals : ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_iam_role" "writer" {
+  name                 = "${var.name}-nessie-writer"
+  description          = "icespec writer on the Nessie path: the warehouse's files, the lake key, alerts"
+  assume_role_policy   = data.aws_iam_policy_document.writer_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "writer" {
+  statement {
+    sid       = "WarehouseObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = ["${var.bucket_arn}/${var.warehouse_prefix}/*"]
+  }
+  statement {
+    sid       = "WarehouseListing"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [var.warehouse_prefix, "${var.warehouse_prefix}/*"]
+    }
+  }
+  statement {
+    sid       = "LakeKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alarm_topic_arn]
+  }
+  statement {
+    sid       = "AlertKey"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [var.alert_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "writer" {
+  name   = "warehouse"
+  role   = aws_iam_role.writer.id
+  policy = data.aws_iam_policy_document.writer.json
+}

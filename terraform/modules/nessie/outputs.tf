@@ -47,3 +47,8 @@ output "warehouse_name" {
   description = "Name of Nessie's Iceberg REST warehouse (clients pass it as `warehouse`)."
   value       = local.warehouse_name
 }
+
+output "writer_role_arn" {
+  description = "Role pipelines assume to write the warehouse's files on the Nessie path."
+  value       = aws_iam_role.writer.arn
+}

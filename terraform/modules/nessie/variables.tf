@@ -238,3 +238,24 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alert_kms_key_arn" {
+  description = "Key encrypting alarm_topic_arn; the writer role publishes alerts with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.alert_kms_key_arn))
+    error_message = "alert_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "writer_principals" {
+  description = "Who may assume the Nessie path's writer role (pipelines writing data files with pyiceberg). Empty: this account."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.writer_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", p))])
+    error_message = "writer_principals must be IAM principal ARNs."
+  }
+}

@@ -37,6 +37,31 @@ data "aws_iam_policy_document" "key" {
       values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:*"]
     }
   }
+  # Direct reads go around Lake Formation's column grants: only the listed roles may decrypt the
+  # lake's objects through S3 (the bucket policy denies the same principals GetObject).
+  dynamic "statement" {
+    for_each = length(var.warehouse_reader_arns) > 0 ? [1] : []
+    content {
+      sid       = "DenyLakeDecryptToUnlistedPrincipals"
+      effect    = "Deny"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${data.aws_region.current.name}.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = var.warehouse_reader_arns
+      }
+    }
+  }
   statement {
     sid       = "ServicesPublishEncrypted"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -193,9 +218,32 @@ data "aws_iam_policy_document" "lake_bucket" {
   }
 }
 
+# Appended to the lake bucket's policy when warehouse_reader_arns is set.
+data "aws_iam_policy_document" "warehouse_readers" {
+  source_policy_documents = [data.aws_iam_policy_document.lake_bucket.json]
+  dynamic "statement" {
+    for_each = length(var.warehouse_reader_arns) > 0 ? [1] : []
+    content {
+      sid       = "DenyWarehouseReadsToUnlistedPrincipals"
+      effect    = "Deny"
+      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = ["${aws_s3_bucket.lake.arn}/${var.warehouse_prefix}/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = var.warehouse_reader_arns
+      }
+    }
+  }
+}
+
 resource "aws_s3_bucket_policy" "lake" {
   bucket     = aws_s3_bucket.lake.id
-  policy     = data.aws_iam_policy_document.lake_bucket.json
+  policy     = data.aws_iam_policy_document.warehouse_readers.json
   depends_on = [aws_s3_bucket_public_access_block.lake]
 }
 

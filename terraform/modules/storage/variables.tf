@@ -91,3 +91,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "warehouse_reader_arns" {
+  description = "The only IAM roles that may read the warehouse's objects directly (GetObject, and Decrypt through S3 with the lake key): Lake Formation's data role, writers, admins, Nessie's task. Everyone else reads through Lake Formation or not at all. Empty: no such restriction."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.warehouse_reader_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])
+    error_message = "warehouse_reader_arns must be IAM role or user ARNs (arn:aws:iam::123456789012:role/NAME)."
+  }
+}

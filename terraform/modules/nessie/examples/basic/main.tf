@@ -19,6 +19,7 @@ module "nessie" {
   bucket_arn         = "arn:aws:s3:::acme-lake-dev-123456789012"
   kms_key_arn        = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
   alarm_topic_arn    = "arn:aws:sns:eu-west-1:123456789012:acme-dev-alerts"
+  alert_kms_key_arn  = "arn:aws:kms:eu-west-1:123456789012:key/22222222-0000-0000-0000-000000000000"
   certificate_arn    = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
   hostname           = "nessie.dev.acme.example"
   internal           = true
