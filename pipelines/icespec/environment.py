@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any, Self
@@ -37,12 +37,16 @@ _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("icespec_environ
 
 class _Environment(EnvSettingsSource):
     """pydantic-settings' environment source over os.environ or the mapping being read; values
-    stripped, blank ones dropped."""
+    stripped, blank ones dropped. Only names in capitals count, as documented (ICESPEC_BACKEND, not
+    icespec_backend): on Linux two spellings are two variables, and which one won would depend on
+    their order."""
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         given = _ENVIRONMENT.get()
         source = os.environ if given is None else given
-        values = {k: v.strip() for k, v in source.items() if isinstance(v, str) and v.strip()}
+        values = {
+            k: v.strip() for k, v in source.items() if k == k.upper() and isinstance(v, str) and v.strip()
+        }
         return values if self.case_sensitive else {k.lower(): v for k, v in values.items()}
 
 
@@ -53,9 +57,11 @@ class EnvironmentSettings(BaseSettings):
         env_prefix=PREFIX,
         frozen=True,
         extra="ignore",
-        validate_by_name=True,
+        # A field with a validation_alias is read under its aliases only (AWS_ACCESS_KEY_ID, never
+        # ICESPEC_AWS_ACCESS_KEY_ID), and pydantic's own messages never echo a value (a secret).
+        validate_by_name=False,
         validate_by_alias=True,
-        hide_input_in_errors=False,
+        hide_input_in_errors=True,
     )
 
     @classmethod
@@ -79,11 +85,14 @@ class EnvironmentSettings(BaseSettings):
     ) -> Self:
         """The model from `env` (the process environment when None). A SettingsError (or `error`) lists
         every variable that is invalid, or missing (`needed_for` says what needs it: "ICESPEC_BACKEND=gcp")."""
-        with reading(env):
+        with reading(env) if env is not None else nullcontext():
             try:
                 return cls()
             except ValidationError as invalid:
-                raise error(problems(cls, invalid, needed_for)) from None
+                found = problems(cls, invalid, needed_for)
+        raise error(
+            found
+        )  # outside the handler: pydantic's error, which holds the raw values, is not chained
 
     @classmethod
     def variables(cls) -> list[Variable]:
@@ -92,7 +101,8 @@ class EnvironmentSettings(BaseSettings):
 
 @contextmanager
 def reading(env: Mapping[str, str] | None) -> Iterator[None]:
-    """Models built inside read `env` instead of the process environment."""
+    """Models built inside, and `read()` calls given no mapping, read `env` instead of the process
+    environment."""
     token = _ENVIRONMENT.set(env)
     try:
         yield
@@ -234,6 +244,36 @@ def _at_least_one(value: Any) -> Any:
 AtLeastOne = Annotated[int, BeforeValidator(_at_least_one)]
 """A count or interval: a whole number of at least 1."""
 
+
+def _flag(value: Any) -> Any:
+    text = str(value).strip().lower()
+    if text not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(f"is not true or false ({', '.join(TRUE_WORDS)} / {', '.join(FALSE_WORDS)})")
+    return text in TRUE_WORDS
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+"""A yes/no variable: true, 1, yes, on / false, 0, no, off (not pydantic's t, y, f, n)."""
+
+
+def _calendar_day(value: Any) -> Any:
+    import datetime as dt
+    import re
+
+    text = str(value).strip()
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("is not a date (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a date (YYYY-MM-DD)") from None
+
+
+def calendar_day_validator() -> BeforeValidator:
+    """A date written YYYY-MM-DD, nothing else (pydantic would take '0' or a timestamp)."""
+    return BeforeValidator(_calendar_day)
+
+
 HttpUrl = Annotated[str, AfterValidator(url_of("http", "https"))]
 """A URL text (kept as written, unlike pydantic's HttpUrl, which adds a slash)."""
 
@@ -241,7 +281,3 @@ HttpUrl = Annotated[str, AfterValidator(url_of("http", "https"))]
 def secret_text(value: SecretStr | None) -> str | None:
     """The secret's value, for the one client that needs it."""
     return value.get_secret_value() if value is not None else None
-
-
-def is_true(text: Any) -> bool:
-    return str(text).strip().lower() in TRUE_WORDS

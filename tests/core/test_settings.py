@@ -61,7 +61,8 @@ def test_every_problem_is_one_line_naming_the_variable_and_what_to_do():
         "ICESPEC_WAREHOUSE='gs://lake' must start with s3:// or s3a://"
     ]
     assert problems_of({"ICESPEC_CATALOG_SCHEMA_VERSION": "v2"}) == [
-        "ICESPEC_CATALOG_SCHEMA_VERSION='v2' must be 'v0' or 'v1'"
+        "ICESPEC_CATALOG_SCHEMA_VERSION='v2' is not v0 or v1 (v1 migrates a v0 SQL catalog by adding its "
+        "iceberg_type column; unset keeps the catalog as it is)"
     ]
     assert problems_of({"ICESPEC_BACKEND": "polaris"}) == [
         "ICESPEC_BACKEND='polaris' is not one of local, aws-glue, aws-nessie, gcp"
@@ -132,3 +133,54 @@ def test_icespec_config_variables_lists_every_variable():
         for variable in backend.settings_model().variables():
             if variable.name.startswith(PREFIX):
                 assert variable.name in shown
+
+
+def test_only_the_documented_names_count():
+    """Linux tells ICESPEC_BACKEND from icespec_backend; a field with an alias is read under its
+    aliases only, so ICESPEC_AWS_ACCESS_KEY_ID never becomes a credential."""
+    assert type(Settings.from_env({"icespec_backend": "aws-glue"})) is LocalSettings
+    settings = Settings.from_env({**GLUE, "ICESPEC_AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"})
+    assert isinstance(settings, GlueSettings) and settings.aws_access_key_id is None
+
+
+def test_flags_and_days_take_only_what_the_docs_say():
+    gcp = {
+        "ICESPEC_BACKEND": "gcp",
+        "ICESPEC_GCP_PROJECT": "p",
+        "ICESPEC_BIGQUERY_ENDPOINT": "http://127.0.0.1:1",
+    }
+    assert problems_of({**gcp, "ICESPEC_GCP_EMULATOR": "t"}) == [
+        "ICESPEC_GCP_EMULATOR='t' is not true or false (1, true, yes, on / 0, false, no, off)"
+    ]
+    from icespec.orchestration.resources import ScheduleSettings
+
+    assert (
+        ScheduleSettings.read({"ICESPEC_PARTITIONS_START": "2024-03-01"}).partitions_start.isoformat()
+        == "2024-03-01"
+    )
+    for bad in ("0", "1704067200", "2024-01-01T00:00:00+05:00", "20240101", "2024-02-30"):
+        with pytest.raises(SettingsError) as refused:
+            ScheduleSettings.read({"ICESPEC_PARTITIONS_START": bad})
+        assert refused.value.problems == [f"ICESPEC_PARTITIONS_START={bad!r} is not a date (YYYY-MM-DD)"]
+
+
+def test_a_refusal_carries_no_raw_value():
+    with pytest.raises(SettingsError) as refused:
+        SlackSettings.read(
+            {
+                "ICESPEC_SLACK_WEBHOOK_URL": "https://hooks.example/SECRETXYZ",
+                "ICESPEC_SLACK_BOT_TOKEN": "xoxb-SECRET",
+            }
+        )
+    assert refused.value.__context__ is None and refused.value.__cause__ is None
+    assert "SECRET" not in str(refused.value)
+
+
+def test_reading_applies_to_reads_without_their_own_mapping(monkeypatch: pytest.MonkeyPatch):
+    from icespec.environment import reading
+
+    monkeypatch.setenv("ICESPEC_BACKEND", "aws-nessie")
+    with reading({"ICESPEC_BACKEND": "local"}):
+        assert type(Settings.from_env()) is LocalSettings
+    with reading({}):
+        assert type(Settings.from_env(NESSIE)) is NessieSettings  # its own mapping wins

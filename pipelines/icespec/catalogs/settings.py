@@ -183,6 +183,16 @@ class LocalSettings(IcebergSettings):
         None, description="SQL catalog tables: v1 migrates a v0 catalog; unset keeps it as found"
     )
 
+    @field_validator("catalog_schema_version", mode="before")
+    @classmethod
+    def _schema_version(cls, value: Any) -> Any:
+        if value not in (None, "v0", "v1"):
+            raise ValueError(
+                "is not v0 or v1 (v1 migrates a v0 SQL catalog by adding its iceberg_type column; unset keeps "
+                "the catalog as it is)"
+            )
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _inside_the_lakehouse(cls, data: Any) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from icespec.environment import EnvironmentSettings
+from icespec.environment import EnvironmentSettings, Flag
 from icespec.errors import IcespecError, SettingsError
 from icespec.spec import SpecError
 
@@ -28,7 +28,7 @@ COMMAND_MODULES = [
 class CliSettings(EnvironmentSettings):
     """How the command line reports."""
 
-    debug: bool = Field(False, description="1: the CLI shows the traceback of an unexpected error")
+    debug: Flag = Field(False, description="1: the CLI shows the traceback of an unexpected error")
 
 
 def _debugging() -> bool:

@@ -15,7 +15,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from icespec.catalogs.settings import Settings
-from icespec.environment import HttpUrl, location_of
+from icespec.environment import Flag, HttpUrl, location_of
 from icespec.errors import SettingsError
 
 REQUIRED_OUTSIDE_EMULATOR = (
@@ -50,7 +50,7 @@ class GcpSettings(Settings):
         None, description="policy tag resource name for restricted columns"
     )
     gcp_policy_tag_pii: str | None = Field(None, description="policy tag resource name for pii columns")
-    gcp_emulator: bool = Field(False, description="true against an emulator: plain tables, no policy tags")
+    gcp_emulator: Flag = Field(False, description="true against an emulator: plain tables, no policy tags")
 
     @model_validator(mode="after")
     def _emulator_has_an_endpoint(self) -> Self:

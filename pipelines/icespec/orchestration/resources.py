@@ -4,21 +4,23 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field, PrivateAttr, create_model
 
 from icespec.backends import BACKENDS, DEFAULT_BACKEND, get_backend
 from icespec.catalogs import Settings, open_catalog
-from icespec.environment import PREFIX, AtLeastOne, EnvironmentSettings, Variable
+from icespec.environment import PREFIX, AtLeastOne, EnvironmentSettings, Variable, calendar_day_validator
 from icespec.tables.backend import Lakehouse, open_lakehouse
 
 
 class ScheduleSettings(EnvironmentSettings):
     """When the Dagster code location's partitions start and how often the drift sensor looks."""
 
-    partitions_start: dt.date = Field(dt.date(2024, 1, 1), description="first day of the daily partitions")
+    partitions_start: Annotated[dt.date, calendar_day_validator()] = Field(
+        dt.date(2024, 1, 1), description="first day of the daily partitions"
+    )
     drift_interval_seconds: AtLeastOne = Field(3600, description="seconds between drift sensor runs")
 
 

@@ -389,10 +389,11 @@ class _TemplateReader:
     def column_checks(
         self, name: str, iceberg_type: IcebergType, checks: dict[str, Any], path: PathKey
     ) -> None:
-        """Each check kind's own rules (`icespec.spec.checks`); unknown keys are the schema's error."""
+        """Each check kind's own rules (`icespec.spec.checks`). Unknown keys and values of the wrong
+        shape are the template schema's errors, already reported: a kind sees only values its schema allows."""
         for key, value in checks.items():
             kind = COLUMN_CHECKS.get(key)
-            if kind is None:
+            if kind is None or not jsonschema.Draft202012Validator(kind.schema).is_valid(value):
                 continue
             if not kind.applies_to(iceberg_type):
                 self.error(
