@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint typecheck fmt bench checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
+.PHONY: help venv demo test lint typecheck fmt bench checkov-venv iam-lint-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
 
 help:
 	@echo "make demo   — set up and run the main job on the embedded default (SQLite catalog + local warehouse)"
@@ -37,6 +37,17 @@ $(CHECKOV_VENV)/.installed:
 	touch $@
 
 checkov-venv: $(CHECKOV_VENV)/.installed
+
+# The IAM linter (parliament) in its own venv: it lints every policy the Terraform stacks render
+# (tests/terraform/iam_lint.py).
+IAM_LINT_VENV ?= .venv-iam-lint
+$(IAM_LINT_VENV)/.installed:
+	test -x $(IAM_LINT_VENV)/bin/python || $(PYTHON) -m venv $(IAM_LINT_VENV)
+	$(IAM_LINT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(IAM_LINT_VENV)/bin/python -m pip install -q 'parliament==1.6.4'
+	touch $@
+
+iam-lint-venv: $(IAM_LINT_VENV)/.installed
 
 # BigQuery emulator in its own venv; DuckDB's spatial extension comes from its PyPI wheel and is
 # linked where DuckDB looks (HOME is pointed at duckdb-home by tests/gcp/conftest.py), so nothing is downloaded.
@@ -81,7 +92,7 @@ gcp-schemas: $(STAMP)
 demo: $(STAMP) duckdb-iceberg-venv
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) checkov-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema typecheck
+test: $(STAMP) checkov-venv iam-lint-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 typecheck: $(STAMP)

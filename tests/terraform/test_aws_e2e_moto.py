@@ -16,6 +16,14 @@ import pytest
 
 from icespec.governance.lakeformation import apply_column_tags
 from icespec.spec import load_spec
+from tests.terraform.rendered import (
+    as_list,
+    by_type,
+    lint,
+    rendered_policies,
+    statements,
+    unjustified,
+)
 from tests.terraform.tfrun import Terraform, copy_terraform_tree, moto_provider_override
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto, pytest.mark.slow]
@@ -89,12 +97,87 @@ def _plan_is_empty(terraform: Terraform, variables: list[str]) -> subprocess.Com
     return result
 
 
+def _check_rendered_policies(terraform: Terraform, warehouse_readers: set[str]) -> dict:
+    """The applied stack's policies: what the AWS documentation needs of them, and the IAM lint."""
+    state = json.loads(terraform.run("show", "-json").stdout)
+    policies = rendered_policies(state)
+    roles = {values["name"]: values["arn"] for values in by_type(state, "aws_iam_role").values()}
+    readers = {arn for name, arn in roles.items() if any(name.endswith(r) for r in warehouse_readers)}
+    assert len(readers) == len(warehouse_readers), (readers, warehouse_readers)
+
+    # IAM User Guide, "Condition operators": a negated operator on a key absent from the request is
+    # true, so every deny on an encryption header also needs the header present (Null = false).
+    bucket_policies = {a: d for a, d in policies.items() if "aws_s3_bucket_policy" in a}
+    guarded = 0
+    for address, document in bucket_policies.items():
+        for statement in statements(document):
+            for key in statement.get("Condition", {}).get("StringNotEquals", {}):
+                if key.startswith("s3:x-amz-server-side-encryption"):
+                    assert statement["Condition"].get("Null", {}).get(key) == "false", (address, statement)
+                    guarded += 1
+    assert guarded >= 2  # the lake's algorithm and key (and, on glue, the Athena results' algorithm)
+
+    # Only the listed roles read the warehouse directly, from S3 or through KMS.
+    (lake_policy,) = [
+        d for a, d in bucket_policies.items() if a.startswith("module.storage.") and a.endswith(".lake")
+    ]
+    (deny_reads,) = [
+        s for s in statements(lake_policy) if s.get("Sid") == "DenyWarehouseReadsToUnlistedPrincipals"
+    ]
+    assert set(as_list(deny_reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"])) == readers
+    (lake_key,) = [d for a, d in policies.items() if a == "module.storage.aws_kms_key.lake"]
+    (deny_decrypt,) = [
+        s for s in statements(lake_key) if s.get("Sid") == "DenyLakeDecryptToUnlistedPrincipals"
+    ]
+    assert set(as_list(deny_decrypt["Condition"]["ArnNotLike"]["aws:PrincipalArn"])) == readers
+    assert deny_decrypt["Effect"] == "Deny" and "kms:ViaService" in deny_decrypt["Condition"]["StringEquals"]
+
+    findings = lint(policies)
+    assert not unjustified(findings), json.dumps(unjustified(findings), indent=1)
+    return state
+
+
+def _check_glue_roles(state: dict, outputs: dict) -> None:
+    """Each role reaches only its own Athena workgroup and results prefix (Athena User Guide,
+    "Considerations and limitations for querying data registered with Lake Formation"); writers
+    and admins may publish alerts to the topic, which has its own key."""
+    policies = rendered_policies(state)
+    workgroups = {v["name"]: v["arn"] for v in by_type(state, "aws_athena_workgroup").values()}
+    (results_bucket,) = [
+        v["arn"] for v in by_type(state, "aws_s3_bucket").values() if v["bucket"].endswith("-athena")
+    ]
+    for role in ("reader", "writer", "admin"):
+        query = policies[f'module.lake_formation[0].aws_iam_role_policy.query["{role}"]']
+        by_sid = {s["Sid"]: s for s in statements(query)}
+        assert as_list(by_sid["AthenaOwnWorkgroup"]["Resource"]) == [
+            workgroups[outputs["athena_workgroups"][role]]
+        ]
+        assert as_list(by_sid["AthenaOwnResults"]["Resource"]) == [f"{results_bucket}/{role}/*"]
+    (topic,) = by_type(state, "aws_sns_topic").values()
+    alerts_key = next(v["arn"] for a, v in by_type(state, "aws_kms_key").items() if a == "aws_kms_key.alerts")
+    assert topic["kms_master_key_id"] == alerts_key
+    for role in ("writer", "admin"):
+        publish = policies[f'module.lake_formation[0].aws_iam_role_policy.alerts["{role}"]']
+        assert {s["Sid"]: as_list(s["Resource"]) for s in statements(publish)} == {
+            "PublishAlerts": [topic["arn"]],
+            "AlertKey": [alerts_key],
+        }
+    grants = by_type(state, "aws_lakeformation_permissions")
+    writer = outputs["role_arns"]["writer"]
+    assert any(v["principal"] == writer and "ALTER" in v["permissions"] for v in grants.values())
+    assert any(
+        v["principal"] == writer and v["permissions"] == ["DATA_LOCATION_ACCESS"] for v in grants.values()
+    )
+
+
 def test_glue_stack_apply_icespec_replan_destroy(moto_endpoint: str, tmp_path: Path) -> None:
     terraform, variables = _stack(tmp_path, moto_endpoint, "glue", "e2eglue")
     terraform.run("apply", "-auto-approve", "-input=false", *variables)
     outputs_json = terraform.run("output", "-json").stdout
     outputs = {name: item["value"] for name, item in json.loads(outputs_json).items()}
     assert outputs["glue_databases"] == ["lakehouse", "ml", "sales"]
+    state = _check_rendered_policies(terraform, {"-lakeformation-data", "e2eglue-writer", "e2eglue-admin"})
+    _check_glue_roles(state, outputs)
 
     # terraform outputs → ICESPEC_* env file, through the CLI the pipelines use.
     (tmp_path / "outputs.json").write_text(outputs_json)
@@ -207,6 +290,7 @@ def test_nessie_stack_apply_replan_destroy(moto_endpoint: str, tmp_path: Path) -
     terraform, variables = _stack(tmp_path, moto_endpoint, "nessie", "e2enessie")
     terraform.run("apply", "-auto-approve", "-input=false", *variables)
     outputs = terraform.outputs()
+    _check_rendered_policies(terraform, {"e2enessie-nessie-task", "e2enessie-nessie-writer"})
     assert outputs["catalog_uri"].endswith("/iceberg")
 
     # The Trino rules object in S3 is what the templates say: readers never get restricted columns.

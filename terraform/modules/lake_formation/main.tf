@@ -219,13 +219,20 @@ data "aws_iam_policy_document" "write" {
   }
   statement {
     sid       = "WarehouseListing"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
       values   = ["${var.warehouse_prefix}/*", var.warehouse_prefix]
     }
+  }
+  # GetBucketLocation carries no s3:prefix, so under the listing's condition it was never allowed
+  # (found by the IAM linter: "Unknown condition s3:prefix for action s3:GetBucketLocation").
+  statement {
+    sid       = "BucketLocation"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [var.bucket_arn]
   }
   statement {
     sid       = "LakeKeyWrite"
