@@ -19,6 +19,20 @@ committing first, to provoke a real conflict. `lose_next_response` applies the n
 answers 504, as a load balancer does when the server's answer never reaches it: the Iceberg REST
 spec (the commit operation's responses) says a 5xx from a commit leaves its state unknown, and
 pyiceberg raises CommitStateUnknownException.
+
+Nessie's refusals (projectnessie/nessie at nessie-0.108.4): a commit whose `set-snapshot-ref` names
+another ref than the branch `main`, or another snapshot than the table's current one, and any
+`remove-snapshots`, are refused as `IcebergMetadataUpdate` refuses them ("Nessie only supports the
+current snapshot-ref 'main', use Nessie's branches instead"; "Nessie Catalog does not allow external
+snapshot management"). Those exceptions have no mapper, so Nessie answers them as
+`IcebergErrorMapper.toResponse` answers any unhandled exception: HTTP 500 typed with the
+exception's simple name.
+
+With `required_token`, every Iceberg call needs `Authorization: Bearer <token>` and gets
+Nessie's 401 `NotAuthorizedException` without it (IcebergErrorMapper, UNAUTHORIZED). `oauth2_clients`
+(client id → secret) adds an identity provider's token endpoint at `/oauth2/token` that grants
+that token to a client that authenticates (RFC 6749, section 4.4, the client credentials grant:
+`grant_type=client_credentials` with `client_id`/`client_secret` in the form or HTTP Basic).
 """
 
 from __future__ import annotations
@@ -101,8 +115,12 @@ class IcebergRestServer:
         branches: Iterable[str] = ("main",),
         default_branch: str = "main",
         warehouse_name: str = "warehouse",
+        required_token: str | None = None,
+        oauth2_clients: dict[str, str] | None = None,
     ):
         root.mkdir(parents=True, exist_ok=True)
+        self.required_token = required_token
+        self.oauth2_clients = dict(oauth2_clients or {})
         self.warehouse_name = warehouse_name
         self.warehouse_location = (root / warehouse_name).as_uri()
         (root / warehouse_name).mkdir(exist_ok=True)
@@ -126,6 +144,11 @@ class IcebergRestServer:
     def root_url(self) -> str:
         host, port = self._http.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def token_url(self) -> str:
+        """The identity provider's token endpoint (ICESPEC_NESSIE_OAUTH2_SERVER_URI)."""
+        return f"{self.root_url}/oauth2/token"
 
     @property
     def iceberg_url(self) -> str:
@@ -160,12 +183,22 @@ class IcebergRestServer:
             self._lost_responses.add((branch, tuple(identifier)))
 
     # -- dispatch ----------------------------------------------------------------------------------
-    def handle(self, method: str, raw_path: str, body_bytes: bytes) -> tuple[int, Any]:
+    def handle(
+        self, method: str, raw_path: str, body_bytes: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         split = urlsplit(raw_path)
         query = parse_qs(split.query)
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
         body: Any = None
         context = _Context()
+        if split.path == "/oauth2/token" and method == "POST":
+            return self._token(body_bytes, headers)
         try:
+            if (
+                self.required_token is not None
+                and headers.get("authorization") != f"Bearer {self.required_token}"
+            ):
+                raise _Reply(401, "NotAuthorizedException", "Authentication required: no valid bearer token")
             if body_bytes:
                 try:
                     body = json.loads(body_bytes)
@@ -233,6 +266,52 @@ class IcebergRestServer:
                 ctx.identifier = (*namespace, rest[3])
                 return self._table(catalog, branch, method, ctx.identifier, query, body, ctx)
         raise _Reply(404, "NotFoundException", f"no Iceberg REST route for {method} {path}")
+
+    def _token(self, body_bytes: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """RFC 6749 4.4: a client credentials grant; errors as section 5.2 (invalid_client, ...)."""
+        import base64
+
+        form = {k: v[0] for k, v in parse_qs(body_bytes.decode()).items()}
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        basic = headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        if not client_id or self.oauth2_clients.get(client_id) != secret or self.required_token is None:
+            return 401, {"error": "invalid_client"}
+        return 200, {"access_token": self.required_token, "token_type": "Bearer", "expires_in": 3600}
+
+    @staticmethod
+    def _refuse_what_nessie_refuses(catalog: SqlCatalog, identifier: tuple[str, ...], body: Any) -> None:
+        """IcebergMetadataUpdate.SetSnapshotRef and RemoveSnapshots.applyToTable (Nessie's source)."""
+        current: int | None = None
+        if not any(r.get("type") == "assert-create" for r in body.get("requirements") or []):
+            snapshot = catalog.load_table(identifier).current_snapshot()
+            current = snapshot.snapshot_id if snapshot else None
+        for update in body.get("updates") or []:
+            action = update.get("action")
+            if action == "add-snapshot":
+                current = update["snapshot"]["snapshot-id"]
+            elif action == "set-snapshot-ref":
+                if update.get("ref-name") != "main" or update.get("type") != "branch":
+                    raise _Reply(
+                        500,
+                        "IllegalStateException",
+                        "Nessie only supports the current snapshot-ref 'main', use Nessie's branches instead",
+                    )
+                if update.get("snapshot-id") != current:
+                    raise _Reply(
+                        500,
+                        "IllegalStateException",
+                        f"Snapshot ID mismatch, must be {current}, but is {update.get('snapshot-id')}",
+                    )
+            elif action == "remove-snapshots":
+                raise _Reply(
+                    500,
+                    "UnsupportedOperationException",
+                    "Nessie Catalog does not allow external snapshot management",
+                )
 
     # -- config and prefix (as Nessie's IcebergConfigurer / decodePrefix) --------------------------
     def _config(self, ref: str | None, warehouse: str | None) -> dict[str, Any]:
@@ -386,6 +465,7 @@ class IcebergRestServer:
             creating = any(isinstance(r, AssertCreate) for r in request.requirements)
             if not creating:
                 self._load(catalog, identifier)
+            self._refuse_what_nessie_refuses(catalog, identifier, body)
             hook = self._commit_hooks.pop((branch, identifier), None)
             if hook is not None:
                 hook(catalog)
@@ -434,10 +514,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, payload = self.server.app.handle(self.command, self.path, body)  # type: ignore[attr-defined]
+        status, payload = self.server.app.handle(self.command, self.path, body, dict(self.headers))  # type: ignore[attr-defined]
         data = b"" if payload is None or self.command == "HEAD" else json.dumps(payload).encode()
         self.send_response(status)
-        not_iceberg = isinstance(payload, dict) and payload.get("error", {}).get("type") == "NotFound"
+        error = payload.get("error") if isinstance(payload, dict) else None
+        not_iceberg = isinstance(error, dict) and error.get("type") == "NotFound"
         if not_iceberg and self.command != "HEAD":
             data = b"<html><body>Resource not found</body></html>"  # what a wrong base URL gets
             self.send_header("Content-Type", "text/html")

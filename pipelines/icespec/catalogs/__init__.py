@@ -49,7 +49,7 @@ def glue_catalog_properties(settings: GlueSettings) -> dict[str, str]:
 
 
 def nessie_catalog_properties(settings: NessieSettings) -> dict[str, str]:
-    props = {"type": "rest", "uri": settings.branch_uri}
+    props = {"type": "rest", "uri": settings.branch_uri, **settings.authentication_properties()}
     if settings.warehouse:
         props["warehouse"] = settings.warehouse
     return {**props, **settings.aws_client_properties(("s3",))}
@@ -106,13 +106,20 @@ def open_nessie_catalog(settings: NessieSettings) -> Catalog:
     call that uses it, so one namespace listing is made here to fail early and clearly.
     """
     from pyiceberg.catalog import load_catalog
-    from pyiceberg.exceptions import RESTError
+    from pyiceberg.exceptions import OAuthError, RESTError, UnauthorizedError
     from requests import RequestException
 
     props = catalog_properties(settings)
     uri = f"ICESPEC_NESSIE_URI={settings.nessie_uri!r}"
     try:
         catalog = load_catalog(settings.catalog_name, **props)
+    except OAuthError as exc:
+        raise SettingsError(
+            [f"ICESPEC_NESSIE_OAUTH2_SERVER_URI={settings.nessie_oauth2_server_uri!r} refused the client in "
+             f"ICESPEC_NESSIE_OAUTH2_CREDENTIAL ({_short_reason(exc)}); check the client id and secret"]
+        ) from None  # fmt: skip
+    except UnauthorizedError as exc:
+        raise SettingsError([_unauthorized(uri, settings, exc)]) from None
     except (RequestException, RESTError, ValueError) as exc:
         reason = _short_reason(exc)
         if settings.warehouse and f"'{settings.warehouse}'" in reason:
@@ -127,6 +134,8 @@ def open_nessie_catalog(settings: NessieSettings) -> Catalog:
         ) from None  # fmt: skip
     try:
         catalog.list_namespaces()
+    except UnauthorizedError as exc:
+        raise SettingsError([_unauthorized(uri, settings, exc)]) from None
     except (RequestException, RESTError) as exc:
         reason = _short_reason(exc)
         if "NoSuchReference" in reason:
@@ -136,6 +145,18 @@ def open_nessie_catalog(settings: NessieSettings) -> Catalog:
             ) from None  # fmt: skip
         raise SettingsError([f"{uri}: listing namespaces on Nessie failed ({reason})"]) from None
     return catalog
+
+
+def _unauthorized(uri: str, settings: NessieSettings, exc: Exception) -> str:
+    given = "ICESPEC_NESSIE_TOKEN" if settings.nessie_token else "ICESPEC_NESSIE_OAUTH2_CREDENTIAL"
+    if settings.nessie_token or settings.nessie_oauth2_credential:
+        return (
+            f"{uri}: Nessie refused the credentials in {given} ({_short_reason(exc)}); renew or correct them"
+        )
+    return (
+        f"{uri}: Nessie requires authentication ({_short_reason(exc)}): set ICESPEC_NESSIE_TOKEN, or "
+        "ICESPEC_NESSIE_OAUTH2_CREDENTIAL with ICESPEC_NESSIE_OAUTH2_SERVER_URI"
+    )
 
 
 def _short_reason(exc: Exception) -> str:

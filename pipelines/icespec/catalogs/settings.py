@@ -240,6 +240,45 @@ class NessieSettings(IcebergSettings, AwsSettings, TrinoSettings):
         examples=["http://nessie:19120/iceberg"],
     )
     nessie_branch: str = Field("main", description="the Nessie branch tables live on")
+    # A Nessie with OIDC on (terraform/modules/nessie `oidc`) needs one of these: pyiceberg's REST
+    # catalog sends the token, or fetches one with the client credentials grant (RFC 6749, 4.4).
+    nessie_token: SecretStr | None = Field(
+        None, description="bearer token for a Nessie with authentication on"
+    )
+    nessie_oauth2_credential: SecretStr | None = Field(
+        None,
+        description="CLIENT_ID:CLIENT_SECRET of an OAuth2 client that gets Nessie's tokens (client credentials)",
+    )
+    nessie_oauth2_server_uri: HttpUrl | None = Field(
+        None, description="the identity provider's token endpoint, for ICESPEC_NESSIE_OAUTH2_CREDENTIAL"
+    )
+    nessie_oauth2_scope: str | None = Field(
+        None, description="scope asked for with ICESPEC_NESSIE_OAUTH2_CREDENTIAL"
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> Self:
+        if self.nessie_token and self.nessie_oauth2_credential:
+            raise ValueError(
+                "both ICESPEC_NESSIE_TOKEN and ICESPEC_NESSIE_OAUTH2_CREDENTIAL are set: keep one (a token, "
+                "or a client that fetches tokens)"
+            )
+        if self.nessie_oauth2_credential and not self.nessie_oauth2_server_uri:
+            raise ValueError(
+                "ICESPEC_NESSIE_OAUTH2_CREDENTIAL needs ICESPEC_NESSIE_OAUTH2_SERVER_URI (the identity provider's "
+                "token endpoint, e.g. https://login.example.com/realms/data/protocol/openid-connect/token)"
+            )
+        return self
+
+    def authentication_properties(self) -> dict[str, str]:
+        """pyiceberg REST catalog properties: `token`, or `credential` + `oauth2-server-uri` (+ `scope`)."""
+        props = {
+            "token": secret_text(self.nessie_token),
+            "credential": secret_text(self.nessie_oauth2_credential),
+            "oauth2-server-uri": self.nessie_oauth2_server_uri if self.nessie_oauth2_credential else None,
+            "scope": self.nessie_oauth2_scope if self.nessie_oauth2_credential else None,
+        }
+        return {key: value for key, value in props.items() if value}
 
     @property
     def branch_uri(self) -> str:
