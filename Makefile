@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint typecheck fmt bench checkov-venv iam-lint-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema gcp-schemas clean
+.PHONY: help venv demo test lint typecheck fmt bench checkov-venv iam-lint-venv bqemulator-venv duckdb-iceberg-venv gcp-provider-schema clean
 
 help:
 	@echo "make demo   — set up and run the main job on the embedded default (SQLite catalog + local warehouse)"
@@ -85,9 +85,6 @@ $(GCP_PROVIDER_SCHEMA)/.installed:
 	touch $@
 
 gcp-provider-schema: $(GCP_PROVIDER_SCHEMA)/.installed
-
-gcp-schemas: $(STAMP)
-	$(BIN)/python -m icespec.gcp.render
 
 demo: $(STAMP) duckdb-iceberg-venv
 	$(BIN)/python scripts/demo.py

@@ -1,18 +1,12 @@
 # GCP lakehouse from table-templates/: GCS bucket, one BigQuery dataset per namespace, a BigLake
-# connection, BigQuery tables for Apache Iceberg (one per template) with Data Catalog policy tags
-# on every restricted/pii leaf column, and reader/writer/admin service accounts.
-# Model choice and limits: docs/gcp.md.
+# connection, the Data Catalog policy tags for restricted/pii columns, and reader/writer/admin
+# service accounts with what each needs. The BigQuery tables for Apache Iceberg are not here:
+# `icespec apply` (backend gcp) owns them, as it owns the Iceberg tables on AWS — one owner per
+# object (docs/ownership.md). Model choice and limits: docs/gcp.md.
 
 module "table_spec" {
   source        = "../modules/table_spec"
   templates_dir = startswith(var.templates_dir, "/") ? var.templates_dir : "${path.module}/${var.templates_dir}"
-}
-
-module "table_schemas" {
-  source           = "../modules/gcp_table_schemas"
-  tables           = module.table_spec.tables
-  rendered         = jsondecode(file("${path.module}/${var.table_schemas_file}")).tables
-  policy_tag_names = { for key, tag in google_data_catalog_policy_tag.access : key => tag.name }
 }
 
 locals {
@@ -101,6 +95,15 @@ resource "google_storage_bucket" "access_logs" {
   }
 }
 
+# Cloud Storage writes usage and storage logs as cloud-storage-analytics@google.com, which needs to
+# create objects in the log bucket (Cloud Storage docs, "Usage logs & storage logs").
+resource "google_storage_bucket_iam_member" "access_log_writer" {
+  count  = var.access_log_bucket == null ? 1 : 0
+  bucket = google_storage_bucket.access_logs[0].name
+  role   = "roles/storage.objectCreator"
+  member = "group:cloud-storage-analytics@google.com"
+}
+
 resource "google_storage_bucket" "lakehouse" {
   name                        = "${var.project_id}-${var.name_prefix}-lakehouse"
   location                    = var.location
@@ -174,11 +177,50 @@ resource "google_bigquery_connection" "biglake" {
   cloud_resource {}
 }
 
-# The connection's service account writes the Parquet data and Iceberg metadata in the bucket.
-resource "google_storage_bucket_iam_member" "biglake_object_admin" {
-  bucket = google_storage_bucket.lakehouse.name
-  role   = "roles/storage.objectAdmin"
-  member = "serviceAccount:${google_bigquery_connection.biglake.cloud_resource[0].service_account_id}"
+# The connection's service account reads and writes the Parquet data and Iceberg metadata in the
+# bucket: "Storage Object User (roles/storage.objectUser)" and "Storage Legacy Bucket Reader
+# (roles/storage.legacyBucketReader)" on the bucket (BigQuery docs, "Create BigLake Iceberg tables":
+# the connection service account's roles).
+resource "google_storage_bucket_iam_member" "biglake_connection" {
+  for_each = toset(["roles/storage.objectUser", "roles/storage.legacyBucketReader"])
+  bucket   = google_storage_bucket.lakehouse.name
+  role     = each.key
+  member   = "serviceAccount:${google_bigquery_connection.biglake.cloud_resource[0].service_account_id}"
+}
+
+# Every caller of a query on a BigQuery table for Apache Iceberg needs BigQuery Connection User on
+# its connection (BigQuery docs, "Query Iceberg data": the caller's roles).
+resource "google_bigquery_connection_iam_member" "connection_user" {
+  for_each      = local.dataset_roles
+  location      = google_bigquery_connection.biglake.location
+  connection_id = google_bigquery_connection.biglake.connection_id
+  role          = "roles/bigquery.connectionUser"
+  member        = "serviceAccount:${google_service_account.role[each.key].email}"
+}
+
+# The admin runs `icespec apply`, which creates the tables: creating a BigQuery table for Apache
+# Iceberg on a connection takes BigQuery Connection Admin (its bigquery.connections.delegate)
+# (BigQuery docs, "Create BigLake Iceberg tables": the creator's roles).
+resource "google_bigquery_connection_iam_member" "table_creator" {
+  location      = google_bigquery_connection.biglake.location
+  connection_id = google_bigquery_connection.biglake.connection_id
+  role          = "roles/bigquery.connectionAdmin"
+  member        = "serviceAccount:${google_service_account.role["admin"].email}"
+}
+
+# Creating or altering a table whose schema carries policy tags needs permission to set them and
+# to read the taxonomy; a custom role holds exactly those two for the admin.
+resource "google_project_iam_custom_role" "policy_tag_setter" {
+  role_id     = replace("${var.name_prefix}_policy_tag_setter", "-", "_")
+  title       = "icespec policy tag setter"
+  description = "Set policy tags in a table's schema (icespec apply) and read their taxonomy."
+  permissions = ["bigquery.tables.setCategory", "datacatalog.taxonomies.get"]
+}
+
+resource "google_project_iam_member" "policy_tag_setter" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.policy_tag_setter.id
+  member  = "serviceAccount:${google_service_account.role["admin"].email}"
 }
 
 resource "google_kms_crypto_key_iam_member" "biglake" {
@@ -186,27 +228,6 @@ resource "google_kms_crypto_key_iam_member" "biglake" {
   crypto_key_id = google_kms_crypto_key.lakehouse[0].id
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = "serviceAccount:${google_bigquery_connection.biglake.cloud_resource[0].service_account_id}"
-}
-
-resource "google_bigquery_table" "iceberg" {
-  #checkov:skip=CKV_GCP_80:An Iceberg table keeps its data as Parquet in the bucket, CMEK-encrypted when kms_enabled; a table key covers BigQuery-managed storage only (docs/gcp.md).
-  for_each            = local.tables
-  dataset_id          = google_bigquery_dataset.namespace[each.value.namespace].dataset_id
-  table_id            = each.value.name
-  description         = each.value.description
-  deletion_protection = var.deletion_protection
-  labels              = local.labels
-  schema              = module.table_schemas.schemas[each.key]
-  clustering          = length(module.table_schemas.clustering[each.key]) > 0 ? module.table_schemas.clustering[each.key] : null
-
-  biglake_configuration {
-    connection_id = google_bigquery_connection.biglake.id
-    storage_uri   = "gs://${google_storage_bucket.lakehouse.name}/iceberg/${each.value.namespace}/${each.value.name}/"
-    file_format   = "PARQUET"
-    table_format  = "ICEBERG"
-  }
-
-  depends_on = [google_storage_bucket_iam_member.biglake_object_admin, google_kms_crypto_key_iam_member.biglake]
 }
 
 # --- column-level security -----------------------------------------------------------------------

@@ -9,8 +9,8 @@ output "datasets" {
 }
 
 output "tables" {
-  description = "Template stem → fully qualified BigQuery table id."
-  value       = { for stem, t in google_bigquery_table.iceberg : stem => "${var.project_id}.${t.dataset_id}.${t.table_id}" }
+  description = "Template stem → the BigQuery table id `icespec apply` creates for it (icespec owns the tables)."
+  value       = { for stem, t in module.table_spec.tables : stem => "${var.project_id}.${t.namespace}.${t.name}" }
 }
 
 output "biglake_connection" {

@@ -52,17 +52,6 @@ variable "templates_dir" {
   }
 }
 
-variable "table_schemas_file" {
-  description = "BigQuery schemas rendered from the templates by `make gcp-schemas` (python -m icespec.gcp.render)."
-  type        = string
-  default     = "table_schemas.json"
-
-  validation {
-    condition     = endswith(var.table_schemas_file, ".json")
-    error_message = "table_schemas_file must be the .json file written by `make gcp-schemas`."
-  }
-}
-
 variable "kms_enabled" {
   description = "Encrypt the bucket and datasets with a customer-managed KMS key (created here, rotated every kms_rotation_period)."
   type        = bool

@@ -1,12 +1,11 @@
 """TableSpec → BigQuery table for Apache Iceberg: schema, policy tags, clustering.
 
-One function renders a template into the BigQuery REST schema (`TableFieldSchema` JSON). The
-Python backend creates and evolves tables with it, and `icespec gcp render-schemas` writes the same
-JSON for Terraform (`terraform/gcp/table_schemas.json`), so both owners send identical schemas.
+One function renders a template into the BigQuery REST schema (`TableFieldSchema` JSON); the gcp
+backend creates and evolves its tables with it (`icespec apply` owns the tables: Terraform creates
+the datasets, the connection and the policy tags around them).
 
-Policy tags are written as the *key* of the tag (`restricted`, `pii`); whoever sends the schema
-replaces the key with the tag's resource name (Terraform: the `google_data_catalog_policy_tag`
-ids; Python: ICESPEC_GCP_POLICY_TAG_* from `terraform output`).
+Policy tags are written as the *key* of the tag (`restricted`, `pii`); the backend replaces the key
+with the tag's resource name (ICESPEC_GCP_POLICY_TAG_* from `terraform output`).
 """
 
 from __future__ import annotations
@@ -215,16 +214,3 @@ def clustering_fields(spec: TableSpec) -> list[str]:
         ):
             chosen.append(path)
     return chosen[:MAX_CLUSTERING_FIELDS]
-
-
-def table_document(spec: TableSpec) -> dict[str, Any]:
-    """What Terraform needs per table: schema (tag keys), clustering, and the normalized columns.
-
-    `columns` lets Terraform check that this rendering is current: it compares them with
-    table_spec's normalization of the same template.
-    """
-    return {
-        "schema": bigquery_schema(spec),
-        "clustering": clustering_fields(spec),
-        "columns": spec.to_dict()["columns"],
-    }
