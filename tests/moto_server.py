@@ -34,7 +34,9 @@ from moto.utilities.tagging_service import TaggingService
 # --- 1. Lake Formation ListPermissions ------------------------------------------------------
 # AWS returns TableWithColumns grants when filtering by a Table, and filters LFTagPolicy and LFTag
 # grants by their tag; moto drops the first and rejects the others, so the provider never finds
-# the grant it just made.
+# the grant it just made. Follows: AWS Lake Formation API Reference, "ListPermissions" (Resource
+# filter; a TableWithColumns grant is a grant on that table's columns), and the AWS provider's
+# lakeformation permissions read, which finds column grants through exactly this filter.
 _original_list_permissions = LakeFormationResponse.list_permissions
 
 
@@ -94,6 +96,8 @@ LakeFormationResponse.list_permissions = _list_permissions
 
 # --- 2. Lake Formation RevokePermissions of a grant that does not exist ---------------------------
 # AWS answers InvalidInputException "No permissions revoked"; the provider waits for exactly that.
+# Follows: AWS Lake Formation API Reference, "RevokePermissions" (Errors: InvalidInputException),
+# and the AWS provider's lakeformation permissions delete, which treats that message as done.
 _original_revoke = lf_models.LakeFormationBackend.revoke_permissions
 
 
@@ -122,7 +126,9 @@ lf_models.LakeFormationBackend.revoke_permissions = _revoke_permissions
 
 # --- 3. Application Auto Scaling tagging ------------------------------------------------------
 # The provider tags scalable targets (at registration and later) and reads the tags back; moto
-# has no tagging API for it and ignores tags given at registration.
+# has no tagging API for it and ignores tags given at registration. Follows: Application Auto
+# Scaling API Reference, "TagResource", "UntagResource", "ListTagsForResource", and
+# "RegisterScalableTarget" (Tags).
 _autoscaling_tags = TaggingService()
 
 
@@ -166,7 +172,9 @@ ApplicationAutoScalingResponse.untag_resource = _untag_resource
 
 # --- 4. ECS service settings AWS reports back -------------------------------------------------
 # AWS always reports availabilityZoneRebalancing and healthCheckGracePeriodSeconds as requested
-# (or their defaults); moto drops them and the provider plans a change on every run.
+# (or their defaults); moto drops them and the provider plans a change on every run. Follows:
+# Amazon ECS API Reference, data type "Service" (availabilityZoneRebalancing, default DISABLED for
+# services created through the API; healthCheckGracePeriodSeconds).
 _ECHOED_SERVICE_SETTINGS = {
     "availabilityZoneRebalancing": ("availability_zone_rebalancing", "DISABLED"),
     "healthCheckGracePeriodSeconds": ("health_check_grace_period_seconds", 0),
@@ -316,6 +324,8 @@ s3_models.FakeBucket.get_permission = _bucket_permission
 S3Response._key_response = _key_response
 
 # --- 6. EC2 security group rules that reference a group keep their description ------------------
+# Follows: Amazon EC2 API Reference, data type "SecurityGroupRule" (Description), which AWS returns
+# for a rule that references a security group as for one with a CIDR.
 ec2_security_groups.SecurityGroupRule.description = property(
     lambda rule: rule.ip_range.get("Description") or rule.source_group.get("Description")
 )

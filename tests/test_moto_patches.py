@@ -153,3 +153,84 @@ def test_the_principal_of_an_assumed_role_session_is_its_role(moto_endpoint: str
     assert get_as(listed) == "ok"
     assert get_as(other) == "403"
     assert get_as(None) == "403"  # the account root is not listed
+
+
+def _client(service: str, endpoint: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def test_lake_formation_lists_column_grants_by_table_and_refuses_revoking_nothing(moto_endpoint: str):
+    """Lake Formation API Reference, "ListPermissions": filtered by a table, the grants on its
+    columns (TableWithColumns) are listed; "RevokePermissions": revoking a grant that is not there
+    is an InvalidInputException."""
+    lakeformation, glue = _client("lakeformation", moto_endpoint), _client("glue", moto_endpoint)
+    database = f"patches_{uuid.uuid4().hex[:8]}"
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(
+        DatabaseName=database,
+        TableInput={"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "string"}]}},
+    )
+    principal = {"DataLakePrincipalIdentifier": "arn:aws:iam::123456789012:role/analyst"}
+    columns = {"TableWithColumns": {"DatabaseName": database, "Name": "t", "ColumnNames": ["a"]}}
+    lakeformation.grant_permissions(Principal=principal, Resource=columns, Permissions=["SELECT"])
+    listed = lakeformation.list_permissions(Resource={"Table": {"DatabaseName": database, "Name": "t"}})
+    assert any("TableWithColumns" in p["Resource"] for p in listed["PrincipalResourcePermissions"])
+    lakeformation.revoke_permissions(Principal=principal, Resource=columns, Permissions=["SELECT"])
+    with pytest.raises(ClientError) as nothing:
+        lakeformation.revoke_permissions(Principal=principal, Resource=columns, Permissions=["SELECT"])
+    assert nothing.value.response["Error"]["Code"] == "InvalidInputException"
+    assert "No permissions revoked" in nothing.value.response["Error"]["Message"]
+
+
+def test_application_auto_scaling_tags_scalable_targets(moto_endpoint: str):
+    """Application Auto Scaling API Reference: TagResource, ListTagsForResource, UntagResource, and
+    RegisterScalableTarget's Tags."""
+    autoscaling, ecs = _client("application-autoscaling", moto_endpoint), _client("ecs", moto_endpoint)
+    cluster = f"scaling-{uuid.uuid4().hex[:6]}"
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family=cluster, containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
+    )
+    ecs.create_service(cluster=cluster, serviceName="svc", taskDefinition=cluster, desiredCount=0)
+    resource = f"service/{cluster}/svc"
+    autoscaling.register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=resource, ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1, MaxCapacity=2, Tags={"team": "data"},
+    )  # fmt: skip
+    (target,) = autoscaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])[
+        "ScalableTargets"
+    ]
+    arn = target["ScalableTargetARN"]
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"team": "data"}
+    autoscaling.tag_resource(ResourceARN=arn, Tags={"env": "dev"})
+    autoscaling.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"env": "dev"}
+
+
+def test_ecs_reports_the_service_settings_it_was_given(moto_endpoint: str):
+    """Amazon ECS API Reference, data type Service: availabilityZoneRebalancing (DISABLED unless
+    asked) and healthCheckGracePeriodSeconds come back as set."""
+    ecs = _client("ecs", moto_endpoint)
+    cluster = f"patches-{uuid.uuid4().hex[:6]}"
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family=cluster, containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
+    )
+    ecs.create_service(cluster=cluster, serviceName="plain", taskDefinition=cluster, desiredCount=0)
+    ecs.create_service(
+        cluster=cluster, serviceName="tuned", taskDefinition=cluster, desiredCount=0,
+        availabilityZoneRebalancing="ENABLED", healthCheckGracePeriodSeconds=30,
+    )  # fmt: skip
+    services = {
+        s["serviceName"]: s
+        for s in ecs.describe_services(cluster=cluster, services=["plain", "tuned"])["services"]
+    }
+    assert services["plain"]["availabilityZoneRebalancing"] == "DISABLED"
+    assert services["tuned"]["availabilityZoneRebalancing"] == "ENABLED"
+    assert services["tuned"]["healthCheckGracePeriodSeconds"] == 30
