@@ -107,6 +107,7 @@ module "glue_catalog" {
   warehouse_uri            = module.storage.warehouse_uri
   lakeformation_admin_arns = var.lakeformation_admin_arns
   create_default_database  = var.create_default_glue_database
+  owner                    = local.prefix
 }
 
 module "athena" {

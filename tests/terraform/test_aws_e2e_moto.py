@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -254,6 +255,15 @@ def test_glue_stack_apply_icespec_replan_destroy(moto_endpoint: str, tmp_path: P
 
     # Terraform does not fight icespec over tables or column tags: nothing to change.
     _plan_is_empty(terraform, variables)
+
+    # One account holds one environment: a second environment's stack refuses to plan here, before
+    # it could overwrite (or, destroyed, remove) this stack's Lake Formation admins.
+    other, other_variables = _stack(tmp_path / "other", moto_endpoint, "glue", "e2eother")
+    refused = other.run("plan", "-input=false", *other_variables, check=False)
+    assert refused.returncode != 0
+    said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", refused.stderr).replace("│", " ").split())
+    assert "belong to the icespec stack 'icespec-e2eglue', not 'icespec-e2eother'" in said, said
+    assert "use one AWS account per environment" in said
 
     # A changed access_level in YAML changes access at the next icespec apply.
     template = templates / "orders.yaml"

@@ -104,14 +104,24 @@ MOTO_SERVICES = (
     "logs",
     "cloudwatch",
     "appautoscaling",
+    "ssm",
 )
 
 
-def moto_provider_override(endpoint: str) -> str:
-    """A `*_override.tf` pointing the root's aws provider at moto (merged into its provider block)."""
+def moto_provider_override(endpoint: str, account: str | None = None) -> str:
+    """A `*_override.tf` pointing the root's aws provider at moto (merged into its provider block).
+
+    `account`: the stack runs in that moto account, apart from other tests' stacks, through a role
+    assumed there (moto keeps each account's resources apart, as AWS does); None: moto's default
+    account, 123456789012."""
     endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in MOTO_SERVICES)
+    assume = (
+        f'  assume_role {{\n    role_arn = "arn:aws:iam::{account}:role/icespec-tests"\n  }}\n'
+        if account
+        else ""
+    )
     return f"""provider "aws" {{
-  access_key                  = "test"
+{assume}  access_key                  = "test"
   secret_key                  = "test"
   skip_credentials_validation = true
   skip_metadata_api_check     = true

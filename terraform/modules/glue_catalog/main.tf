@@ -11,12 +11,37 @@ data "aws_iam_session_context" "deployer" {
 }
 
 locals {
-  admins = distinct(length(var.lakeformation_admin_arns) > 0 ? var.lakeformation_admin_arns : [data.aws_iam_session_context.deployer.issuer_arn])
+  owner_path = "/icespec/lake-formation"
+  admins     = distinct(length(var.lakeformation_admin_arns) > 0 ? var.lakeformation_admin_arns : [data.aws_iam_session_context.deployer.issuer_arn])
 }
 
 # The admin list as it is now: another stack in this account (another environment) or the
 # organization may have set it.
 data "aws_lakeformation_data_lake_settings" "current" {}
+
+# One account holds one environment: the data lake settings, the LF tag keys and the databases are
+# account-wide, and destroying a second environment's stack would reset the first one's admins. The
+# stack that owns them says so in a parameter; a stack of another name refuses to plan. (The
+# provider marks every parameter value sensitive; this one is a stack name, not a secret.)
+data "aws_ssm_parameters_by_path" "owner" {
+  path = local.owner_path
+}
+
+resource "aws_ssm_parameter" "owner" {
+  #checkov:skip=CKV2_AWS_34:Not a secret: the name of the stack that owns this account's Lake Formation settings.
+  name        = "${local.owner_path}/stack"
+  description = "The icespec stack owning this account's Lake Formation settings, LF tags and databases"
+  type        = "String"
+  value       = var.owner
+  tags        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for owner in nonsensitive(data.aws_ssm_parameters_by_path.owner.values) : owner == var.owner])
+      error_message = "This account's Lake Formation settings belong to the icespec stack '${join(", ", nonsensitive(data.aws_ssm_parameters_by_path.owner.values))}', not '${var.owner}': use one AWS account per environment (docs/deployment-aws.md). Applying here would overwrite that stack's admins, and destroying this stack would remove them."
+    }
+  }
+}
 
 # Lake Formation-only mode: no IAM_ALLOWED_PRINCIPALS default grant on new databases or tables
 # (the provider sends empty default-permission lists when the blocks are absent). Without this,
@@ -25,6 +50,8 @@ data "aws_lakeformation_data_lake_settings" "current" {}
 # environment (docs/deployment-aws.md): the precondition refuses to drop an admin someone else set.
 resource "aws_lakeformation_data_lake_settings" "this" {
   admins = local.admins
+
+  depends_on = [aws_ssm_parameter.owner] # the owner check runs before anything account-wide changes
 
   lifecycle {
     precondition {

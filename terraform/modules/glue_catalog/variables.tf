@@ -46,3 +46,14 @@ variable "create_default_database" {
   type        = bool
   default     = true
 }
+
+variable "owner" {
+  description = "Name of the stack (NAME-ENVIRONMENT) that owns this account's Lake Formation settings; another stack's name in the same account refuses to plan (one account per environment)."
+  type        = string
+  default     = "icespec"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.owner))
+    error_message = "owner must be lower-case letters, digits and '-' (e.g. icespec-prod)."
+  }
+}

@@ -127,17 +127,8 @@ resource "aws_iam_role" "task" {
   tags               = var.tags
 }
 
-# Least privilege: its own DynamoDB tables, its warehouse prefix, the lake key.
-data "aws_iam_policy_document" "task" {
-  statement {
-    sid = "VersionStore"
-    actions = [
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-      "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan",
-      "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem",
-    ]
-    resources = [for t in aws_dynamodb_table.version_store : t.arn]
-  }
+# The warehouse's files and the lake key: what Nessie's task and the writer both need.
+data "aws_iam_policy_document" "warehouse" {
   statement {
     sid       = "WarehouseObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
@@ -157,6 +148,20 @@ data "aws_iam_policy_document" "task" {
     sid       = "LakeKey"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
+  }
+}
+
+# Least privilege: its own DynamoDB tables, its warehouse prefix, the lake key.
+data "aws_iam_policy_document" "task" {
+  source_policy_documents = [data.aws_iam_policy_document.warehouse.json]
+  statement {
+    sid = "VersionStore"
+    actions = [
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+      "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan",
+      "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem",
+    ]
+    resources = [for t in aws_dynamodb_table.version_store : t.arn]
   }
 }
 
@@ -503,26 +508,7 @@ resource "aws_iam_role" "writer" {
 }
 
 data "aws_iam_policy_document" "writer" {
-  statement {
-    sid       = "WarehouseObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = ["${var.bucket_arn}/${var.warehouse_prefix}/*"]
-  }
-  statement {
-    sid       = "WarehouseListing"
-    actions   = ["s3:ListBucket"]
-    resources = [var.bucket_arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = [var.warehouse_prefix, "${var.warehouse_prefix}/*"]
-    }
-  }
-  statement {
-    sid       = "LakeKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
-  }
+  source_policy_documents = [data.aws_iam_policy_document.warehouse.json]
   statement {
     sid       = "PublishAlerts"
     actions   = ["sns:Publish"]

@@ -53,3 +53,6 @@ mock_resource "aws_athena_workgroup" {
 mock_data "aws_lakeformation_data_lake_settings" {
   defaults = { admins = [] }
 }
+mock_data "aws_ssm_parameters_by_path" {
+  defaults = { values = [] }
+}
