@@ -173,10 +173,11 @@ ApplicationAutoScalingResponse.untag_resource = _untag_resource
 # --- 4. ECS service settings AWS reports back -------------------------------------------------
 # AWS always reports availabilityZoneRebalancing and healthCheckGracePeriodSeconds as requested
 # (or their defaults); moto drops them and the provider plans a change on every run. Follows:
-# Amazon ECS API Reference, data type "Service" (availabilityZoneRebalancing, default DISABLED for
-# services created through the API; healthCheckGracePeriodSeconds).
+# Amazon ECS API Reference, CreateService: "when no value is specified for
+# AvailabilityZoneRebalancing, Amazon ECS defaults the value to ENABLED"; an update keeps the
+# service's value; healthCheckGracePeriodSeconds defaults to 0.
 _ECHOED_SERVICE_SETTINGS = {
-    "availabilityZoneRebalancing": ("availability_zone_rebalancing", "DISABLED"),
+    "availabilityZoneRebalancing": ("availability_zone_rebalancing", "ENABLED"),
     "healthCheckGracePeriodSeconds": ("health_check_grace_period_seconds", 0),
 }
 _original_create_service = EC2ContainerServiceResponse.create_service
@@ -224,7 +225,8 @@ EC2ContainerServiceResponse.update_service = _update_service
 # (the S3 condition keys of the same names, S3 User Guide "Amazon S3 condition key examples");
 # aws:PrincipalArn, the caller's ARN, which for an assumed-role session is the role's ARN (IAM User
 # Guide, "AWS global condition context keys": aws:PrincipalArn) and for credentials moto does not
-# know its account root, the identity moto gives them; and aws:SecureTransport, true because
+# know moto's default identity, the user "moto" (its GetCallerIdentity answers so); and
+# aws:SecureTransport, true because
 # moto's plain-HTTP endpoint stands in for AWS's TLS one.
 _REQUEST: ContextVar[dict[str, str] | None] = ContextVar("s3_request_context", default=None)
 _SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id")
@@ -246,7 +248,7 @@ _NEGATED = {
 
 
 def principal_arn(lowered_headers: dict[str, str], account_id: str = DEFAULT_ACCOUNT_ID) -> str:
-    """aws:PrincipalArn of a signed request: its assumed role, IAM user, or the account root."""
+    """aws:PrincipalArn of a signed request: its assumed role, IAM user, or moto's default user."""
     credential = re.search(r"Credential=([^/,\s]+)/", lowered_headers.get("authorization", ""))
     key_id = credential.group(1) if credential else ""
     for assumed in sts_backends[account_id]["aws"].assumed_roles:
@@ -255,7 +257,7 @@ def principal_arn(lowered_headers: dict[str, str], account_id: str = DEFAULT_ACC
     for user in iam_backends[account_id]["aws"].users.values():
         if any(key.access_key_id == key_id for key in user.access_keys):
             return user.arn
-    return f"arn:aws:iam::{account_id}:root"
+    return f"arn:aws:iam::{account_id}:user/moto"
 
 
 def request_context(headers: dict[str, str]) -> dict[str, str]:

@@ -105,7 +105,7 @@ def test_the_principal_of_an_assumed_role_session_is_its_role(moto_endpoint: str
     """IAM User Guide, "AWS global condition context keys", aws:PrincipalArn: for an assumed-role
     session it is the role's ARN. The lake's warehouse policy denies GetObject to every principal
     but its listed roles (terraform/modules/storage); credentials moto does not know are its
-    account root, which is not listed."""
+    default user, which is not listed."""
     s3 = _s3(moto_endpoint)
     kwargs = {"endpoint_url": moto_endpoint, "region_name": "us-east-1"}
     iam = boto3.client("iam", aws_access_key_id="test", aws_secret_access_key="test", **kwargs)
@@ -152,7 +152,7 @@ def test_the_principal_of_an_assumed_role_session_is_its_role(moto_endpoint: str
 
     assert get_as(listed) == "ok"
     assert get_as(other) == "403"
-    assert get_as(None) == "403"  # the account root is not listed
+    assert get_as(None) == "403"  # moto's default identity is not listed
 
 
 def _client(service: str, endpoint: str):
@@ -214,8 +214,9 @@ def test_application_auto_scaling_tags_scalable_targets(moto_endpoint: str):
 
 
 def test_ecs_reports_the_service_settings_it_was_given(moto_endpoint: str):
-    """Amazon ECS API Reference, data type Service: availabilityZoneRebalancing (DISABLED unless
-    asked) and healthCheckGracePeriodSeconds come back as set."""
+    """Amazon ECS API Reference, CreateService: "when no value is specified for
+    AvailabilityZoneRebalancing, Amazon ECS defaults the value to ENABLED"; healthCheckGracePeriodSeconds
+    comes back as set."""
     ecs = _client("ecs", moto_endpoint)
     cluster = f"patches-{uuid.uuid4().hex[:6]}"
     ecs.create_cluster(clusterName=cluster)
@@ -225,12 +226,12 @@ def test_ecs_reports_the_service_settings_it_was_given(moto_endpoint: str):
     ecs.create_service(cluster=cluster, serviceName="plain", taskDefinition=cluster, desiredCount=0)
     ecs.create_service(
         cluster=cluster, serviceName="tuned", taskDefinition=cluster, desiredCount=0,
-        availabilityZoneRebalancing="ENABLED", healthCheckGracePeriodSeconds=30,
+        availabilityZoneRebalancing="DISABLED", healthCheckGracePeriodSeconds=30,
     )  # fmt: skip
     services = {
         s["serviceName"]: s
         for s in ecs.describe_services(cluster=cluster, services=["plain", "tuned"])["services"]
     }
-    assert services["plain"]["availabilityZoneRebalancing"] == "DISABLED"
-    assert services["tuned"]["availabilityZoneRebalancing"] == "ENABLED"
+    assert services["plain"]["availabilityZoneRebalancing"] == "ENABLED"
+    assert services["tuned"]["availabilityZoneRebalancing"] == "DISABLED"
     assert services["tuned"]["healthCheckGracePeriodSeconds"] == 30

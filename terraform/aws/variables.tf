@@ -102,9 +102,19 @@ variable "role_principals" {
 }
 
 variable "lakeformation_admin_arns" {
-  description = "Lake Formation administrators (must include the identity running terraform); empty: the deploying identity."
+  description = "Lake Formation administrators of the account (glue path): every identity that runs terraform or administers Lake Formation. The list replaces the account's admins, so it is required: left to whoever happens to deploy, a second deployer would drop the first."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = var.catalog_type != "glue" || length(var.lakeformation_admin_arns) > 0
+    error_message = "catalog_type = \"glue\" needs lakeformation_admin_arns: the IAM roles or users of everyone who runs terraform or administers Lake Formation here (e.g. [\"arn:aws:iam::123456789012:role/platform\"])."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.lakeformation_admin_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])
+    error_message = "lakeformation_admin_arns must be IAM role or user ARNs."
+  }
 }
 
 variable "reader_can_read_pii" {

@@ -199,12 +199,20 @@ resource "google_bigquery_connection_iam_member" "connection_user" {
 }
 
 # The admin runs `icespec apply`, which creates the tables: creating a BigQuery table for Apache
-# Iceberg on a connection takes BigQuery Connection Admin (its bigquery.connections.delegate)
-# (BigQuery docs, "Create BigLake Iceberg tables": the creator's roles).
+# Iceberg on a connection delegates it (bigquery.connections.delegate; BigQuery docs, "Create
+# BigLake Iceberg tables", which name Connection Admin for it). A custom role holds just delegate,
+# use and get: Connection Admin would also let the admin re-grant, change or delete the connection.
+resource "google_project_iam_custom_role" "table_creator" {
+  role_id     = replace("${var.name_prefix}_iceberg_table_creator", "-", "_")
+  title       = "icespec Iceberg table creator"
+  description = "Create BigQuery tables for Apache Iceberg on the BigLake connection (icespec apply)."
+  permissions = ["bigquery.connections.delegate", "bigquery.connections.get", "bigquery.connections.use"]
+}
+
 resource "google_bigquery_connection_iam_member" "table_creator" {
   location      = google_bigquery_connection.biglake.location
   connection_id = google_bigquery_connection.biglake.connection_id
-  role          = "roles/bigquery.connectionAdmin"
+  role          = google_project_iam_custom_role.table_creator.id
   member        = "serviceAccount:${google_service_account.role["admin"].email}"
 }
 
@@ -228,6 +236,15 @@ resource "google_kms_crypto_key_iam_member" "biglake" {
   crypto_key_id = google_kms_crypto_key.lakehouse[0].id
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = "serviceAccount:${google_bigquery_connection.biglake.cloud_resource[0].service_account_id}"
+}
+
+# Tables an earlier version of this root created now belong to `icespec apply`: Terraform forgets
+# them and never destroys them (or their data).
+removed {
+  from = google_bigquery_table.iceberg
+  lifecycle {
+    destroy = false
+  }
 }
 
 # --- column-level security -----------------------------------------------------------------------

@@ -168,8 +168,14 @@ def _resources(hcl: dict[str, list], rtype: str) -> dict[str, dict]:
 
 
 def test_icespec_owns_the_tables(hcl: dict[str, list]) -> None:
-    """One owner per object (docs/ownership.md): `icespec apply` creates and evolves the tables."""
+    """One owner per object (docs/ownership.md): `icespec apply` creates and evolves the tables;
+    tables an earlier version created are forgotten by Terraform, never destroyed."""
     assert not _resources(hcl, "google_bigquery_table")
+    (removed,) = hcl["removed"]
+    assert removed["from"] == "${google_bigquery_table.iceberg}" or "google_bigquery_table.iceberg" in str(
+        removed["from"]
+    )
+    assert removed["lifecycle"][0]["destroy"] is False
     taxonomy = next(iter(_resources(hcl, "google_data_catalog_taxonomy").values()))
     assert [_unquote(t) for t in taxonomy["activated_policy_types"]] == ["FINE_GRAINED_ACCESS_CONTROL"]
 
@@ -178,7 +184,9 @@ def test_every_account_may_use_the_connection_and_the_admin_may_create_tables_on
     hcl: dict[str, list],
 ) -> None:
     """BigQuery docs, "Query Iceberg data": every caller needs BigQuery Connection User on the
-    connection; "Create BigLake Iceberg tables": the creator needs Connection Admin."""
+    connection; "Create BigLake Iceberg tables": the creator delegates the connection
+    (bigquery.connections.delegate), which a custom role grants without Connection Admin's
+    setIamPolicy, update and delete."""
     grants = _resources(hcl, "google_bigquery_connection_iam_member")
     user = grants["connection_user"]
     assert (
@@ -186,7 +194,13 @@ def test_every_account_may_use_the_connection_and_the_admin_may_create_tables_on
         and _unquote(user["role"]) == "roles/bigquery.connectionUser"
     )
     creator = grants["table_creator"]
-    assert _unquote(creator["role"]) == "roles/bigquery.connectionAdmin"
+    assert creator["role"] == "${google_project_iam_custom_role.table_creator.id}"
+    custom = _resources(hcl, "google_project_iam_custom_role")["table_creator"]
+    assert sorted(_unquote(p) for p in custom["permissions"]) == [
+        "bigquery.connections.delegate",
+        "bigquery.connections.get",
+        "bigquery.connections.use",
+    ]
     assert 'google_service_account.role["admin"]' in creator["member"]
     locals_ = {k: v for entry in hcl["locals"] for k, v in entry.items()}
     assert set(locals_["dataset_roles"]) == {"reader", "writer", "admin"}
@@ -214,7 +228,7 @@ def test_the_connection_account_reads_and_writes_the_bucket_and_logs_are_deliver
 
 
 def test_the_admin_may_set_policy_tags(hcl: dict[str, list]) -> None:
-    (role,) = _resources(hcl, "google_project_iam_custom_role").values()
+    role = _resources(hcl, "google_project_iam_custom_role")["policy_tag_setter"]
     assert sorted(_unquote(p) for p in role["permissions"]) == [
         "bigquery.tables.setCategory",
         "datacatalog.taxonomies.get",

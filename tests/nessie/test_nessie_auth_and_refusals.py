@@ -62,11 +62,19 @@ def test_a_bearer_token_or_a_client_credentials_grant_lets_icespec_in(secured: I
             secured,
             ICESPEC_NESSIE_OAUTH2_CREDENTIAL=":".join(CLIENT),
             ICESPEC_NESSIE_OAUTH2_SERVER_URI=secured.token_url,
-            ICESPEC_NESSIE_OAUTH2_SCOPE="catalog",
+            ICESPEC_NESSIE_OAUTH2_SCOPE="lakehouse",
+            ICESPEC_NESSIE_OAUTH2_AUDIENCE="nessie",
         )
     )
     rows = pa.Table.from_pylist([{"id": 1, "label": "a"}], schema=arrow_schema(spec))
     open_lakehouse(client).write(spec, rows, "append")
+    grant = secured.token_requests[-1]
+    assert (grant["grant_type"], grant["client_id"], grant["scope"], grant["audience"]) == (
+        "client_credentials",
+        CLIENT[0],
+        "lakehouse",
+        "nessie",
+    )
     assert open_lakehouse(with_token).read(spec).num_rows == 1
     with pytest.raises(SettingsError, match="refused the client in ICESPEC_NESSIE_OAUTH2_CREDENTIAL"):
         open_catalog(

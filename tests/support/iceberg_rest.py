@@ -121,6 +121,9 @@ class IcebergRestServer:
         root.mkdir(parents=True, exist_ok=True)
         self.required_token = required_token
         self.oauth2_clients = dict(oauth2_clients or {})
+        self.token_requests: list[
+            dict[str, str]
+        ] = []  # each token request's form (secrets included: test-only)
         self.warehouse_name = warehouse_name
         self.warehouse_location = (root / warehouse_name).as_uri()
         (root / warehouse_name).mkdir(exist_ok=True)
@@ -272,6 +275,7 @@ class IcebergRestServer:
         import base64
 
         form = {k: v[0] for k, v in parse_qs(body_bytes.decode()).items()}
+        self.token_requests.append(form)
         client_id, secret = form.get("client_id"), form.get("client_secret")
         basic = headers.get("authorization", "")
         if basic.startswith("Basic "):
@@ -285,11 +289,15 @@ class IcebergRestServer:
     @staticmethod
     def _refuse_what_nessie_refuses(catalog: SqlCatalog, identifier: tuple[str, ...], body: Any) -> None:
         """IcebergMetadataUpdate.SetSnapshotRef and RemoveSnapshots.applyToTable (Nessie's source)."""
+        updates = body.get("updates") or []
+        added = [u["snapshot"]["snapshot-id"] for u in updates if u.get("action") == "add-snapshot"]
         current: int | None = None
-        if not any(r.get("type") == "assert-create" for r in body.get("requirements") or []):
+        refs = [u for u in updates if u.get("action") == "set-snapshot-ref"]
+        creating = any(r.get("type") == "assert-create" for r in body.get("requirements") or [])
+        if refs and not added and not creating:  # the table's own current snapshot, read only when needed
             snapshot = catalog.load_table(identifier).current_snapshot()
             current = snapshot.snapshot_id if snapshot else None
-        for update in body.get("updates") or []:
+        for update in updates:
             action = update.get("action")
             if action == "add-snapshot":
                 current = update["snapshot"]["snapshot-id"]

@@ -46,6 +46,8 @@ def _stack(
     ]
     if catalog_type == "nessie":  # the moto stand-in has no identity provider to point OIDC at
         variables.append("-var=nessie={allow_unauthenticated = true}")
+    else:  # the account's Lake Formation admins: moto's own identity, which runs terraform here
+        variables.append('-var=lakeformation_admin_arns=["arn:aws:iam::123456789012:user/moto"]')
     return terraform, variables
 
 
@@ -201,7 +203,7 @@ def test_glue_stack_apply_icespec_replan_destroy(moto_endpoint: str, tmp_path: P
     assert settings["ICESPEC_BACKEND"] == "aws-glue"
     assert settings["ICESPEC_WAREHOUSE"] == outputs["warehouse_uri"]
     # icespec runs as the admin role, as in production: the lake's bucket policy lets only the
-    # listed roles read the warehouse (the account root this test otherwise signs as is refused).
+    # listed roles read the warehouse (moto's default user, which this test otherwise signs as, is refused).
     credentials = _client("sts", moto_endpoint).assume_role(
         RoleArn=outputs["role_arns"]["admin"], RoleSessionName="icespec-apply"
     )["Credentials"]

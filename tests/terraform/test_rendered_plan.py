@@ -89,6 +89,7 @@ def glue_plan(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> d
             "210987654322",
             "-var=catalog_type=glue",
             "-var=environment=planglue",
+            '-var=lakeformation_admin_arns=["arn:aws:iam::210987654322:role/icespec-tests"]',
         )
     )
 
@@ -106,6 +107,9 @@ def test_nessie_runs_a_pullable_image_with_the_task_role_for_s3(nessie_plan):
     assert environment["image"].startswith("ghcr.io/projectnessie/nessie:")
     # S3BucketOptions.authType (Nessie source): "If not set, the default is STATIC", which needs keys.
     assert environment["NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_AUTH_TYPE"] == "APPLICATION_GLOBAL"
+    # S3BucketOptions.effectiveRequestSigningEnabled: requestSigningEnabled().orElse(true). Nessie
+    # would sign clients' S3 requests with its task role, around the column rules: off.
+    assert environment["NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_REQUEST_SIGNING_ENABLED"] == "false"
     # VersionStoreConfig (Nessie source): DYNAMODB is @Deprecated; DYNAMODB2 replaces it.
     assert environment["NESSIE_VERSION_STORE_TYPE"] == "DYNAMODB2"
     prefix = environment["NESSIE_VERSION_STORE_PERSIST_DYNAMODB_TABLE_PREFIX"]

@@ -116,7 +116,8 @@ def open_nessie_catalog(settings: NessieSettings) -> Catalog:
     except OAuthError as exc:
         raise SettingsError(
             [f"ICESPEC_NESSIE_OAUTH2_SERVER_URI={settings.nessie_oauth2_server_uri!r} refused the client in "
-             f"ICESPEC_NESSIE_OAUTH2_CREDENTIAL ({_short_reason(exc)}); check the client id and secret"]
+             f"ICESPEC_NESSIE_OAUTH2_CREDENTIAL ({_short_reason(exc)}); check the client id and secret, and "
+             "ICESPEC_NESSIE_OAUTH2_SCOPE / _AUDIENCE (unset, pyiceberg asks for the scope `catalog`)"]
         ) from None  # fmt: skip
     except UnauthorizedError as exc:
         raise SettingsError([_unauthorized(uri, settings, exc)]) from None

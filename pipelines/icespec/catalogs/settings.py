@@ -253,7 +253,14 @@ class NessieSettings(IcebergSettings, AwsSettings, TrinoSettings):
         None, description="the identity provider's token endpoint, for ICESPEC_NESSIE_OAUTH2_CREDENTIAL"
     )
     nessie_oauth2_scope: str | None = Field(
-        None, description="scope asked for with ICESPEC_NESSIE_OAUTH2_CREDENTIAL"
+        None,
+        description="scope asked for with ICESPEC_NESSIE_OAUTH2_CREDENTIAL (unset, pyiceberg asks for `catalog`, "
+        "which some identity providers refuse)",
+    )
+    nessie_oauth2_audience: str | None = Field(
+        None,
+        description="audience asked for with ICESPEC_NESSIE_OAUTH2_CREDENTIAL: Nessie's `oidc.audience`, which its "
+        "tokens must carry",
     )
 
     @model_validator(mode="after")
@@ -271,12 +278,14 @@ class NessieSettings(IcebergSettings, AwsSettings, TrinoSettings):
         return self
 
     def authentication_properties(self) -> dict[str, str]:
-        """pyiceberg REST catalog properties: `token`, or `credential` + `oauth2-server-uri` (+ `scope`)."""
+        """pyiceberg REST catalog properties: `token`, or `credential` + `oauth2-server-uri` (+ `scope`,
+        `audience`)."""
         props = {
             "token": secret_text(self.nessie_token),
             "credential": secret_text(self.nessie_oauth2_credential),
             "oauth2-server-uri": self.nessie_oauth2_server_uri if self.nessie_oauth2_credential else None,
             "scope": self.nessie_oauth2_scope if self.nessie_oauth2_credential else None,
+            "audience": self.nessie_oauth2_audience if self.nessie_oauth2_credential else None,
         }
         return {key: value for key, value in props.items() if value}
 

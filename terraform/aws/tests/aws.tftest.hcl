@@ -6,7 +6,8 @@ mock_provider "aws" {
 }
 
 variables {
-  environment = "test"
+  environment              = "test"
+  lakeformation_admin_arns = ["arn:aws:iam::123456789012:role/platform"]
 }
 
 run "glue_catalog" {

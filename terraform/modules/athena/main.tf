@@ -157,6 +157,16 @@ resource "aws_s3_bucket_logging" "results" {
   target_prefix = "s3/${var.results_bucket_name}/"
 }
 
+# The single workgroup of an earlier version is left in place, unmanaged: deleting a workgroup with
+# query history needs RecursiveDeleteOption (Athena API Reference, DeleteWorkGroup), which the
+# provider sends only with force_destroy. Delete it by hand once nobody uses it.
+removed {
+  from = aws_athena_workgroup.this
+  lifecycle {
+    destroy = false
+  }
+}
+
 resource "aws_athena_workgroup" "role" {
   for_each      = toset(var.roles)
   name          = "${var.workgroup_name}-${each.key}"

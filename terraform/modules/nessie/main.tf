@@ -35,6 +35,11 @@ locals {
     # The task role, through the AWS SDK's default chain; the default STATIC needs access keys
     # (S3BucketOptions.authType in Nessie's source: "If not set, the default is STATIC").
     NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_AUTH_TYPE = "APPLICATION_GLOBAL"
+    # Nessie signs S3 requests for its clients unless told not to (S3BucketOptions:
+    # requestSigningEnabled().orElse(true)), with the task role, which the lake lets read the
+    # warehouse: any client Nessie lets read a table could fetch its raw files around the query
+    # engine's column rules. Writers use their own role instead (docs/nessie.md).
+    NESSIE_CATALOG_SERVICE_S3_DEFAULT_OPTIONS_REQUEST_SIGNING_ENABLED = "false"
     # Behind the load balancer: build the URLs handed to clients from X-Forwarded-* (https, the
     # client's host), trusting only the VPC, where the load balancer lives (Quarkus ProxyConfig).
     QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING = "true"
@@ -54,7 +59,16 @@ locals {
 
 # --- version store -----------------------------------------------------------------------------
 
-resource "aws_dynamodb_table" "version_store" {
+# The DYNAMODB tables of an earlier version of this module are left in place, unmanaged: their
+# history moves with Nessie's export/import (docs/deployment-aws.md), then they can be deleted.
+removed {
+  from = aws_dynamodb_table.version_store
+  lifecycle {
+    destroy = false
+  }
+}
+
+resource "aws_dynamodb_table" "version_store_v2" {
   for_each                    = local.version_tables
   name                        = each.value
   billing_mode                = "PAY_PER_REQUEST"
@@ -161,7 +175,7 @@ data "aws_iam_policy_document" "task" {
       "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan",
       "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem",
     ]
-    resources = [for t in aws_dynamodb_table.version_store : t.arn]
+    resources = [for t in aws_dynamodb_table.version_store_v2 : t.arn]
   }
 }
 

@@ -30,7 +30,7 @@ output "task_role_arn" {
 
 output "version_store_tables" {
   description = "DynamoDB tables of the version store."
-  value       = [for t in aws_dynamodb_table.version_store : t.name]
+  value       = [for t in aws_dynamodb_table.version_store_v2 : t.name]
 }
 
 output "log_group_name" {

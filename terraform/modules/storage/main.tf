@@ -62,18 +62,21 @@ data "aws_iam_policy_document" "key" {
       }
     }
   }
-  statement {
-    sid       = "ServicesPublishEncrypted"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = var.kms_service_principals
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+  dynamic "statement" {
+    for_each = length(var.kms_service_principals) > 0 ? [1] : []
+    content {
+      sid       = "ServicesPublishEncrypted"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      resources = ["*"]
+      principals {
+        type        = "Service"
+        identifiers = var.kms_service_principals
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
     }
   }
 }

@@ -70,9 +70,9 @@ variable "access_log_expiration_days" {
 }
 
 variable "kms_service_principals" {
-  description = "AWS service principals allowed to use the key (CloudWatch Logs and alarms publish encrypted data with it)."
+  description = "AWS service principals allowed to use the key besides CloudWatch Logs (none by default: the alert topic and the Athena results have keys of their own)."
   type        = list(string)
-  default     = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]
+  default     = []
 
   validation {
     condition     = alltrue([for p in var.kms_service_principals : endswith(p, ".amazonaws.com")])
