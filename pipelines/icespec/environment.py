@@ -13,7 +13,9 @@ pydantic's own report. Blank values count as unset, and values are stripped, as 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -90,13 +92,18 @@ class EnvironmentSettings(BaseSettings):
                 return cls()
             except ValidationError as invalid:
                 found = problems(cls, invalid, needed_for)
-        raise error(
-            found
-        )  # outside the handler: pydantic's error, which holds the raw values, is not chained
+        # Raised outside the handler: pydantic's error, which holds the raw values, is not chained.
+        raise error(found)
 
     @classmethod
     def variables(cls) -> list[Variable]:
         return variables_of(cls)
+
+    @classmethod
+    def icespec_variables(cls) -> list[Variable]:
+        """Its ICESPEC_* variables: the ones icespec documents and Dagster configures (the standard
+        AWS credential variables are read by every AWS client anyway)."""
+        return [v for v in variables_of(cls) if v.name.startswith(PREFIX)]
 
 
 @contextmanager
@@ -257,9 +264,6 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
 def _calendar_day(value: Any) -> Any:
-    import datetime as dt
-    import re
-
     text = str(value).strip()
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError("is not a date (YYYY-MM-DD)")
@@ -269,9 +273,8 @@ def _calendar_day(value: Any) -> Any:
         raise ValueError("is not a date (YYYY-MM-DD)") from None
 
 
-def calendar_day_validator() -> BeforeValidator:
-    """A date written YYYY-MM-DD, nothing else (pydantic would take '0' or a timestamp)."""
-    return BeforeValidator(_calendar_day)
+CalendarDay = Annotated[dt.date, BeforeValidator(_calendar_day)]
+"""A date written YYYY-MM-DD, nothing else (pydantic would take '0' or a timestamp)."""
 
 
 HttpUrl = Annotated[str, AfterValidator(url_of("http", "https"))]

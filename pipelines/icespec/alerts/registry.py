@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from icespec.backends.registry import load_attribute
-from icespec.environment import PREFIX, EnvironmentSettings, Variable
+from icespec.environment import EnvironmentSettings, Variable
 from icespec.errors import SettingsError
 
 
@@ -35,7 +35,7 @@ class SinkType:
 
     def variables(self) -> list[Variable]:
         """Its ICESPEC_* variables (others, like AWS_ACCESS_KEY_ID, are read by the sink's client)."""
-        return [v for v in self.settings_model().variables() if v.name.startswith(PREFIX)]
+        return self.settings_model().icespec_variables()
 
     def configured(self, env: Mapping[str, str]) -> bool:
         names = {v.field: (v.name, *v.aliases) for v in self.settings_model().variables()}
@@ -68,5 +68,5 @@ SINK_TYPES: dict[str, SinkType] = {
 
 
 def alert_variables() -> dict[str, str]:
-    """Every sink's option (model field) and its variable; options shared by sinks (aws_region) once."""
+    """Every sink's option (model field) and its variable; an option several sinks share, once."""
     return {v.field: v.name for sink in SINK_TYPES.values() for v in sink.variables()}

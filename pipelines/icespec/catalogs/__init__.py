@@ -5,7 +5,6 @@ catalog; it lives in `icespec.gcp`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from icespec.backends import get_backend
@@ -16,6 +15,7 @@ from icespec.catalogs.settings import (
     LocalSettings,
     NessieSettings,
     Settings,
+    settings_as,
 )
 from icespec.errors import NotFoundError, SettingsError
 
@@ -60,7 +60,7 @@ def catalog_properties(settings: Settings) -> dict[str, str]:
     backend = get_backend(settings.backend)
     if not backend.is_pyiceberg_catalog:
         raise SettingsError(
-            [f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"]
+            f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"
         )
     properties: dict[str, str] = backend.hook("catalog")(settings)
     return properties
@@ -70,23 +70,14 @@ class CatalogMissing(NotFoundError):
     """A read-only command found no local catalog yet: every table is still to be created."""
 
 
-def local_catalog_file(settings: Settings) -> Path | None:
-    """The SQLite file of an embedded catalog (None for other databases and backends)."""
-    return settings.embedded_database()
-
-
 def open_catalog(settings: Settings | None = None, *, create: bool = True) -> Catalog:
     """Open the configured catalog. An embedded backend creates its folders and SQLite database,
     unless `create` is False (read-only commands: plan, drift, check): then a missing database
     raises CatalogMissing and nothing is written to disk."""
     from pyiceberg.catalog import load_catalog
 
-    settings = settings or Settings.from_env()
+    settings = settings_as(settings or Settings.from_env(), IcebergSettings, "a pyiceberg catalog")
     backend = get_backend(settings.backend)
-    if not isinstance(settings, IcebergSettings):
-        raise SettingsError(
-            [f"ICESPEC_BACKEND={settings.backend!r} has no pyiceberg catalog ({backend.summary})"]
-        )
     database = settings.embedded_database()
     if not create and database is not None and not database.exists():
         raise CatalogMissing(f"no catalog at {database} yet (run `icespec apply`)")

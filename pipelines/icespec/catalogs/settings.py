@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, AliasChoices, Field, SecretStr, field_validator, model_validator
 
@@ -32,16 +32,33 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TrinoSettings",
+    "settings_as",
 ]
 
 BACKENDS = backend_names()
 
 
-def _project_base() -> Path:
-    """The project root (found like git finds its repository), or the current folder outside one."""
+def _default_lakehouse() -> Path:
+    """`.lakehouse` of the project root (found like git finds its repository), or of the current
+    folder outside one."""
     from icespec.spec.project import find_root
 
-    return find_root() or Path.cwd()
+    return (find_root() or Path.cwd()) / ".lakehouse"
+
+
+_Model = TypeVar("_Model")
+
+
+def settings_as(
+    settings: object, model: type[_Model], needed_by: str, error: type[SettingsError] = SettingsError
+) -> _Model:
+    """`settings`, if its backend's model is a `model` (what `needed_by` reads); an `error` otherwise."""
+    if not isinstance(settings, model):
+        raise error(
+            f"ICESPEC_BACKEND={getattr(settings, 'backend', None)!r}: {needed_by} needs a {model.__name__}, "
+            f"but the backend's settings model is {type(settings).__name__}"
+        )
+    return settings
 
 
 class Settings(EnvironmentSettings):
@@ -170,7 +187,7 @@ class LocalSettings(IcebergSettings):
     """The embedded default: pyiceberg's SQL catalog (SQLite unless told) and a warehouse folder."""
 
     lakehouse_dir: Path = Field(
-        default_factory=lambda: _project_base() / ".lakehouse",
+        default_factory=_default_lakehouse,
         description="folder of the embedded lakehouse (SQLite catalog and warehouse)",
         json_schema_extra={"shown_default": ".lakehouse of the project root"},
     )
@@ -199,7 +216,7 @@ class LocalSettings(IcebergSettings):
         """The catalog database and the warehouse default to files inside the lakehouse folder."""
         if not isinstance(data, dict):
             return data
-        folder = Path(data.get("lakehouse_dir") or _project_base() / ".lakehouse").expanduser().absolute()
+        folder = Path(data.get("lakehouse_dir") or _default_lakehouse()).expanduser().absolute()
         return {
             **data,
             "lakehouse_dir": folder,

@@ -23,7 +23,7 @@ from typing import Any
 
 from icespec.catalogs.settings import Settings, SettingsError
 from icespec.cli import UsageError
-from icespec.environment import PREFIX, EnvironmentSettings, Variable
+from icespec.environment import EnvironmentSettings, Variable
 
 # Terraform output → ICESPEC_* variable for every stack; each backend's own are in its registry entry.
 COMMON_OUTPUTS = {"ICESPEC_AWS_REGION": "region", "ICESPEC_SNS_TOPIC_ARN": "sns_topic_arn"}
@@ -91,9 +91,7 @@ def variable_rows() -> list[_Row]:
     """One row per ICESPEC_* variable: described by the first model that has it, for every scope that reads it."""
     rows: dict[str, _Row] = {}
     for scope, model in settings_models():
-        for variable in model.variables():
-            if not variable.name.startswith(PREFIX):
-                continue  # the standard AWS credential variables: read by every AWS client anyway
+        for variable in model.icespec_variables():
             row = rows.setdefault(variable.name, _Row(variable, [], []))
             if scope not in row.scopes:
                 row.scopes.append(scope)

@@ -14,7 +14,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from icespec.catalogs.settings import Settings
+from icespec.catalogs.settings import Settings, settings_as
 from icespec.environment import Flag, HttpUrl, location_of
 from icespec.errors import SettingsError
 
@@ -71,11 +71,7 @@ class GcpSettings(Settings):
     @classmethod
     def from_settings(cls, settings: Settings) -> GcpSettings:
         """The gcp model the registry read, checked for creating tables."""
-        if not isinstance(settings, GcpSettings):
-            raise SettingsError(
-                f"ICESPEC_BACKEND={settings.backend!r} is configured by {type(settings).__name__}, not GcpSettings"
-            )
-        return settings.require_table_settings()
+        return settings_as(settings, GcpSettings, "the BigQuery backend").require_table_settings()
 
     @property
     def scan_in_process(self) -> bool:

@@ -2,23 +2,22 @@
 
 import datetime as dt
 import os
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field, PrivateAttr, create_model
 
 from icespec.backends import BACKENDS, DEFAULT_BACKEND, get_backend
 from icespec.catalogs import Settings, open_catalog
-from icespec.environment import PREFIX, AtLeastOne, EnvironmentSettings, Variable, calendar_day_validator
+from icespec.environment import AtLeastOne, CalendarDay, EnvironmentSettings, Variable
 from icespec.tables.backend import Lakehouse, open_lakehouse
 
 
 class ScheduleSettings(EnvironmentSettings):
     """When the Dagster code location's partitions start and how often the drift sensor looks."""
 
-    partitions_start: Annotated[dt.date, calendar_day_validator()] = Field(
+    partitions_start: CalendarDay = Field(
         dt.date(2024, 1, 1), description="first day of the daily partitions"
     )
     drift_interval_seconds: AtLeastOne = Field(3600, description="seconds between drift sensor runs")
@@ -27,25 +26,7 @@ class ScheduleSettings(EnvironmentSettings):
 def backend_variables(backend: str) -> list[Variable]:
     """The ICESPEC_* variables of a backend's model, but ICESPEC_BACKEND (the resource's own field).
     Variables of other names (AWS_ACCESS_KEY_ID, ...) stay in the process environment."""
-    return [
-        v
-        for v in get_backend(backend).settings_model().variables()
-        if v.name.startswith(PREFIX) and v.field != "backend"
-    ]
-
-
-def resource_fields(backends: Mapping[str, Any] = BACKENDS) -> dict[str, Variable]:
-    """Resource field → variable, over every backend of the registry; one field per variable."""
-    fields: dict[str, Variable] = {}
-    for name in backends:
-        for variable in backend_variables(name):
-            other = fields.setdefault(variable.field, variable)
-            if other.name != variable.name:
-                raise TypeError(
-                    f"settings field {variable.field!r} means {other.name} in one backend's model and "
-                    f"{variable.name} in {name}'s: give one of them another name"
-                )
-    return fields
+    return [v for v in get_backend(backend).settings_model().icespec_variables() if v.field != "backend"]
 
 
 class _LakehouseConfig(ConfigurableResource):
@@ -81,8 +62,9 @@ class _LakehouseConfig(ConfigurableResource):
 
 
 # One optional text field per variable of any backend's model, so a backend's new setting reaches
-# Dagster without a change here. Text, as in the environment ("true" for a flag).
-RESOURCE_FIELDS = resource_fields()
+# Dagster without a change here. Text, as in the environment ("true" for a flag). A field name means
+# one variable in every model (tests/core/test_variables.py).
+RESOURCE_FIELDS: dict[str, Variable] = {v.field: v for name in BACKENDS for v in backend_variables(name)}
 LakehouseResource = create_model(
     "LakehouseResource",
     __base__=_LakehouseConfig,

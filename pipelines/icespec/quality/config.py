@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from icespec.catalogs.settings import AthenaSettings, AwsSettings, TrinoSettings
+from icespec.catalogs.settings import AthenaSettings, AwsSettings, TrinoSettings, settings_as
 from icespec.gcp.settings import GcpSettings
 from icespec.quality.dialects import ATHENA, BIGQUERY, TRINO, Dialect, engine_dialect
 from icespec.quality.sodacl import QualityConfigError
@@ -55,23 +55,14 @@ def _require(value: Any, variable: str, backend: str, example: str) -> Any:
     return value
 
 
-def _configured_for(settings: Any, models: tuple[type, ...], engine: str) -> Any:
-    """The settings, if the backend's model carries what its quality engine reads."""
-    if not all(isinstance(settings, model) for model in models):
-        raise QualityConfigError(
-            f"ICESPEC_BACKEND={getattr(settings, 'backend', '')}: its quality engine is {engine}, but its "
-            f"settings model {type(settings).__name__} does not include {' and '.join(m.__name__ for m in models)}"
-        )
-    return settings
-
-
 def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaDataSource:
     """The data source for scanning `spec` on the settings' backend (None: local, DuckDB in process)."""
     dialect = engine_dialect(settings)
     backend = settings.backend if settings is not None else ""
     properties: dict[str, Any] = {"type": dialect.name}
     if dialect is ATHENA:
-        settings = _configured_for(settings, (AthenaSettings, AwsSettings), "Athena")
+        athena = settings_as(settings, AthenaSettings, "quality on Athena", QualityConfigError)
+        settings = settings_as(athena, AwsSettings, "quality on Athena", QualityConfigError)
         if not (settings.athena_results_s3 or settings.athena_workgroup):
             raise QualityConfigError(
                 "ICESPEC_ATHENA_RESULTS_S3 or ICESPEC_ATHENA_WORKGROUP (with an output location) is required to run "
@@ -85,7 +76,7 @@ def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaD
         properties["catalog"] = "AwsDataCatalog"
         properties["schema"] = spec.namespace
     elif dialect is TRINO:
-        settings = _configured_for(settings, (TrinoSettings,), "Trino")
+        settings = settings_as(settings, TrinoSettings, "quality on Trino", QualityConfigError)
         properties["host"] = _require(settings.trino_host, "ICESPEC_TRINO_HOST", backend, "trino.internal")
         properties["port"] = settings.trino_port
         # Settings carry no scheme: the TLS ports mean https, anything else (8080) plain http.
@@ -94,7 +85,7 @@ def soda_data_source(spec: TableSpec, settings: Settings | None = None) -> SodaD
         properties["schema"] = spec.namespace
         properties["username"] = settings.trino_user or "icespec"
     elif dialect is BIGQUERY:
-        settings = _configured_for(settings, (GcpSettings,), "BigQuery")
+        settings = settings_as(settings, GcpSettings, "quality on BigQuery", QualityConfigError)
         properties["project_id"] = _require(
             settings.gcp_project, "ICESPEC_GCP_PROJECT", backend, "my-project"
         )

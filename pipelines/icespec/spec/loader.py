@@ -393,7 +393,7 @@ class _TemplateReader:
         shape are the template schema's errors, already reported: a kind sees only values its schema allows."""
         for key, value in checks.items():
             kind = COLUMN_CHECKS.get(key)
-            if kind is None or not jsonschema.Draft202012Validator(kind.schema).is_valid(value):
+            if kind is None or not kind.accepts(value):
                 continue
             if not kind.applies_to(iceberg_type):
                 self.error(

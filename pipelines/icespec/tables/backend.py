@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from icespec.backends import get_backend
 from icespec.catalogs import Settings
-from icespec.catalogs.settings import IcebergSettings
+from icespec.catalogs.settings import IcebergSettings, settings_as
 from icespec.core.changes import TablePlan
 from icespec.core.results import ApplyResult, WriteResult
-from icespec.errors import NotFoundError, SettingsError
+from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
 from icespec.tables.governance import Governance, governance_for
 
@@ -230,9 +230,6 @@ def open_iceberg_lakehouse(
     settings: Settings, *, catalog: Catalog | None = None, read_only: bool = False
 ) -> IcebergLakehouse:
     """The factory of every pyiceberg-catalog backend (its registry entry's `lakehouse`)."""
-    if not isinstance(settings, IcebergSettings):
-        raise SettingsError(
-            f"ICESPEC_BACKEND={settings.backend!r} opens pyiceberg tables, but its settings model "
-            f"{type(settings).__name__} is not an IcebergSettings"
-        )
-    return IcebergLakehouse(settings, catalog, read_only=read_only)
+    return IcebergLakehouse(
+        settings_as(settings, IcebergSettings, "a pyiceberg lakehouse"), catalog, read_only=read_only
+    )

@@ -12,7 +12,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Protocol
+
+import jsonschema
 
 from icespec.spec.types import IcebergType, PrimitiveType
 
@@ -51,6 +54,14 @@ class ColumnCheck(ABC):
     value_text: ClassVar[str]  # what the value is, for the docs ("a list of values")
     columns_text: ClassVar[str]  # which columns take it, for the docs and errors ("a string column")
     example: ClassVar[Any]  # a value, for the docs
+
+    @cached_property
+    def _schema_validator(self) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator(self.schema)
+
+    def accepts(self, value: Any) -> bool:
+        """Whether `value` has the shape the kind's schema allows (the template schema reports others)."""
+        return bool(self._schema_validator.is_valid(value))
 
     @abstractmethod
     def applies_to(self, iceberg_type: IcebergType) -> bool:
