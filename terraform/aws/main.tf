@@ -19,9 +19,15 @@ locals {
   # Formation (glue) or not at all.
   warehouse_reader_arns = concat(
     local.glue ? [for r in ["lakeformation-data", "writer", "admin"] : "${local.role_arn}/${local.prefix}-${r}"] : [],
+    local.glue_optimizers ? ["${local.role_arn}/${local.prefix}-table-optimizer"] : [],
     local.nessie ? [for r in ["nessie-task", "nessie-writer"] : "${local.role_arn}/${local.prefix}-${r}"] : [],
     var.extra_warehouse_reader_arns,
   )
+
+  # Templates with maintenance.engine = glue, keyed DATABASE.TABLE: AWS Glue's table optimizers keep
+  # them (modules/glue_table_optimizers), icespec maintain skips them.
+  glue_kept_tables = { for t in values(module.table_spec.glue_optimized_tables) : "${t.database}.${t.table}" => t }
+  glue_optimizers  = local.glue && var.glue_table_optimizers && length(local.glue_kept_tables) > 0
 }
 
 module "table_spec" {
@@ -139,6 +145,36 @@ module "lake_formation" {
   lakeformation_admins       = module.glue_catalog[0].lakeformation_admins
   default_database_name      = module.glue_catalog[0].default_database_name
   alerts                     = { topic_arn = aws_sns_topic.alerts.arn, kms_key_arn = aws_kms_key.alerts.arn }
+}
+
+# AWS Glue keeps the tables whose template says maintenance.engine: glue. Glue's CreateTableOptimizer
+# needs the table, which `icespec apply` creates after this stack: optimizers exist only for the
+# tables in glue_optimizer_tables (["*"]: all of them), the check below lists the others.
+module "glue_table_optimizers" {
+  source               = "../modules/glue_table_optimizers"
+  count                = local.glue_optimizers ? 1 : 0
+  name_prefix          = local.prefix
+  tables               = local.glue_kept_tables
+  existing_tables      = var.glue_optimizer_tables
+  bucket_arn           = module.storage.bucket_arn
+  warehouse_prefix     = var.warehouse_prefix
+  kms_key_arn          = module.storage.kms_key_arn
+  lake_formation       = true # the warehouse is registered with Lake Formation (modules/lake_formation)
+  lakeformation_admins = module.glue_catalog[0].lakeformation_admins
+}
+
+# Tables nobody keeps: icespec maintain skips engine: glue tables, and Glue has no optimizer for them
+# until glue_optimizer_tables lists them (or while glue_table_optimizers is false). A warning: on a
+# fresh stack they do not exist yet.
+locals {
+  glue_unkept_tables = local.glue_optimizers ? module.glue_table_optimizers[0].pending_tables : (local.glue ? sort(keys(local.glue_kept_tables)) : [])
+}
+
+check "glue_kept_tables_have_optimizers" {
+  assert {
+    condition     = length(local.glue_unkept_tables) == 0
+    error_message = "No AWS Glue table optimizer keeps ${join(", ", local.glue_unkept_tables)} (maintenance.engine: glue), and icespec maintain skips them. ${var.glue_table_optimizers ? "Once `icespec apply` has created them, add them to glue_optimizer_tables (or set it to [\"*\"]) and apply again." : "glue_table_optimizers is false: enable it, or write engine: icespec in their templates."}"
+  }
 }
 
 # --- nessie path --------------------------------------------------------------------------------

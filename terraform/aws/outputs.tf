@@ -44,6 +44,25 @@ output "namespaces" {
 output "tables" {
   description = "namespace.table of every template."
   value       = sort([for t in module.table_spec.tables : "${t.namespace}.${t.name}"])
+
+  precondition {
+    condition     = local.glue || length(local.glue_kept_tables) == 0
+    error_message = "maintenance.engine: glue means AWS Glue's table optimizers keep the table, which needs catalog_type = \"glue\"; on ${var.catalog_type} write engine: icespec (or leave it out) in the templates of ${join(", ", keys(local.glue_kept_tables))}."
+  }
+}
+
+output "glue_table_optimizers" {
+  description = "Glue path: the role AWS Glue's table optimizers run as, optimizer type → NAMESPACE.TABLE, and the tables with maintenance.engine = glue still waiting for glue_optimizer_tables to list them; null without such tables or with glue_table_optimizers = false."
+  value = local.glue_optimizers ? {
+    role_arn       = module.glue_table_optimizers[0].role_arn
+    optimizers     = module.glue_table_optimizers[0].optimizers
+    pending_tables = module.glue_table_optimizers[0].pending_tables
+  } : null
+}
+
+output "warehouse_reader_arns" {
+  description = "The only IAM roles that may read the warehouse's files directly (the bucket policy and the lake key deny everyone else)."
+  value       = local.warehouse_reader_arns
 }
 
 output "glue_databases" {

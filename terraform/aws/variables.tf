@@ -117,6 +117,23 @@ variable "lakeformation_admin_arns" {
   }
 }
 
+variable "glue_table_optimizers" {
+  description = "Glue path: AWS Glue table optimizers (compaction, snapshot retention, orphan file deletion) and the IAM role they run as, for the templates with maintenance.engine = glue (modules/glue_table_optimizers). false: none, e.g. when catalog-level optimizers keep every table."
+  type        = bool
+  default     = true
+}
+
+variable "glue_optimizer_tables" {
+  description = "Glue path: which tables with maintenance.engine = glue exist already (NAMESPACE.TABLE), or [\"*\"] for all of them. Glue's CreateTableOptimizer needs the table and `icespec apply` creates tables after `terraform apply`, so leave it empty on a fresh stack and list a table once icespec has created it (a check warns about the rest)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.glue_optimizer_tables : name == "*" || can(regex("^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$", name))])
+    error_message = "glue_optimizer_tables takes NAMESPACE.TABLE names (e.g. \"sales.orders\") or \"*\"."
+  }
+}
+
 variable "reader_can_read_pii" {
   description = "Reader may read internal pii columns (the design's reader is an internal analyst)."
   type        = bool
@@ -170,7 +187,7 @@ variable "nessie" {
 }
 
 variable "extra_warehouse_reader_arns" {
-  description = "IAM roles besides icespec's own (Lake Formation's data role, writer, admin, Nessie's task and writer) that may read the warehouse's files directly, e.g. a Trino or Spark cluster's role. Everyone else is denied GetObject on the warehouse and Decrypt through S3 with the lake key."
+  description = "IAM roles besides icespec's own (Lake Formation's data role, writer, admin, the Glue table optimizer role, Nessie's task and writer) that may read the warehouse's files directly, e.g. a Trino or Spark cluster's role. Everyone else is denied GetObject on the warehouse and Decrypt through S3 with the lake key."
   type        = list(string)
   default     = []
 }

@@ -6,45 +6,20 @@ policies that are known only after apply are checked on the applied stacks (test
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from tests.terraform.tfrun import Terraform, copy_terraform_tree, moto_provider_override
+from tests.terraform.tfrun import Terraform, copy_terraform_tree, moto_account_role, moto_provider_override
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 
 
-def _account_role(moto_endpoint: str, account: str) -> None:
-    """The role the plan assumes in its own moto account (as on AWS, it must exist there)."""
-    kwargs = {"endpoint_url": moto_endpoint, "region_name": "us-east-1"}
-    credentials = boto3.client(
-        "sts", aws_access_key_id="test", aws_secret_access_key="test", **kwargs
-    ).assume_role(RoleArn=f"arn:aws:iam::{account}:role/icespec-tests", RoleSessionName="setup")[
-        "Credentials"
-    ]
-    iam = boto3.client(
-        "iam",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        **kwargs,
-    )
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-    }
-    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-        iam.create_role(RoleName="icespec-tests", AssumeRolePolicyDocument=json.dumps(trust))
-
-
 def _plan(tmp: Path, moto_endpoint: str, account: str, *variables: str) -> dict[str, Any]:
     """The plan in a moto account of its own: the applied end-to-end stacks live in the default one."""
-    _account_role(moto_endpoint, account)
+    moto_account_role(moto_endpoint, account)
     root = copy_terraform_tree(tmp / "work") / "aws"
     (root / "moto_override.tf").write_text(moto_provider_override(moto_endpoint, account))
     terraform = Terraform(root, tmp / "scratch")

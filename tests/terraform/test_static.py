@@ -18,6 +18,7 @@ pytestmark = pytest.mark.terraform
 AWS_MODULES = [
     "athena",
     "glue_catalog",
+    "glue_table_optimizers",
     "lake_formation",
     "nessie",
     "networking",

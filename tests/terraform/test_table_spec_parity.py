@@ -17,6 +17,10 @@ pytestmark = pytest.mark.terraform
 TEMPLATE_DIRS = {
     "examples": REPO_ROOT / "table-templates",
     "corpus": REPO_ROOT / "tests" / "corpus" / "valid",
+    # maintenance: sections (engine glue, compact false, orphan ages, a padded schedule), kept out of
+    # the two folders above: the moto end-to-end apply would call Glue's optimizer API moto lacks.
+    "glue_maintenance": TERRAFORM_DIR / "aws" / "tests" / "fixtures" / "glue_maintenance",
+    "maintenance": TERRAFORM_DIR / "modules" / "table_spec" / "tests" / "fixtures" / "maintenance",
 }
 
 

@@ -6,6 +6,7 @@ from the offline mirror in ICESPEC_TF_PLUGIN_DIR (exported by the Makefile).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import boto3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -106,6 +109,30 @@ MOTO_SERVICES = (
     "appautoscaling",
     "ssm",
 )
+
+
+def moto_account_role(endpoint: str, account: str) -> None:
+    """The role a stack assumes in its own moto account (as on AWS, it must exist there first);
+    moto keeps each account's resources apart, so tests planning or applying there do not meet."""
+    kwargs = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    credentials = boto3.client(
+        "sts", aws_access_key_id="test", aws_secret_access_key="test", **kwargs
+    ).assume_role(RoleArn=f"arn:aws:iam::{account}:role/icespec-tests", RoleSessionName="setup")[
+        "Credentials"
+    ]
+    iam = boto3.client(
+        "iam",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        **kwargs,
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="icespec-tests", AssumeRolePolicyDocument=json.dumps(trust))
 
 
 def moto_provider_override(endpoint: str, account: str | None = None) -> str:

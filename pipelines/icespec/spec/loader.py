@@ -22,8 +22,10 @@ from icespec.spec.checks import COLUMN_CHECKS, schema_fragment
 from icespec.spec.errors import Diagnostic, SpecError
 from icespec.spec.model import (
     DEFAULT_ACCESS_LEVEL,
+    MAINTENANCE_ENGINES,
     Column,
     Freshness,
+    Maintenance,
     PartitionField,
     SortField,
     TableSpec,
@@ -47,6 +49,16 @@ TIME_TRANSFORMS = ("year", "month", "day", "hour")
 TEMPORAL_TYPES = ("date", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400}
 MAX_FIELDS_DEPTH = 4  # levels of `fields:` (a column and 4 struct levels): what Terraform's table_spec reads
+# Read by `icespec maintain` and by AWS Glue's table optimizers: a typo must fail validation, not maintenance.
+WHOLE_NUMBER_PROPERTIES = (
+    "history.expire.max-snapshot-age-ms",
+    "history.expire.min-snapshots-to-keep",
+    "history.expire.max-ref-age-ms",
+    "write.target-file-size-bytes",
+)
+MIN_ORPHAN_AGE_SECONDS = 3600  # an orphan younger than this may belong to a commit in flight
+# A cron expression as Dagster takes it: five fields, or one of its @ shortcuts.
+_CRON = re.compile(r"^(@(hourly|daily|weekly|monthly)|([0-9A-Za-z*/,?\-]+\s+){4}[0-9A-Za-z*/,?\-]+)$")
 MAX_DURATION_DAYS = 36_500  # freshness durations up to 100 years
 MAX_TRANSFORM_WIDTH = 2**31 - 1  # bucket[N] and truncate[W] are 32-bit ints in Iceberg
 
@@ -229,6 +241,7 @@ class _TemplateReader:
         properties = self.properties()
         self.nanosecond_types_need_v3(columns, properties.get("format-version", "2"))
         freshness = self.freshness(columns)
+        maintenance = self.maintenance()
         if (
             self.problems
             or not structurally_valid
@@ -249,6 +262,7 @@ class _TemplateReader:
             tags=MappingProxyType({str(k): property_value(v) for k, v in (data.get("tags") or {}).items()}),
             allow_empty=data.get("allow_empty", False),
             freshness=freshness,
+            maintenance=maintenance,
             source_path=str(self.doc.path),
             lines=MappingProxyType(self.line_index()),
         )
@@ -577,6 +591,8 @@ class _TemplateReader:
             text = property_value(value)
             if name == "format-version" and text not in ("1", "2", "3"):
                 self.error(path, f"format-version {text} does not exist: use 1, 2 or 3")
+            if name in WHOLE_NUMBER_PROPERTIES and not (text.isdigit() and int(text) >= 1):
+                self.error(path, f"{name} '{text}' must be a whole number, 1 or more (maintenance reads it)")
             if name == "write.format.default" and text.lower() != "parquet":
                 self.error(path, f"icespec writes Parquet files; '{text}' is not supported: use parquet")
             result[name] = text
@@ -635,6 +651,43 @@ class _TemplateReader:
         if not isinstance(fail, str):
             return None
         return Freshness(column=dotted, fail_after=fail, warn_after=warn if isinstance(warn, str) else None)
+
+    def maintenance(self) -> Maintenance:
+        """The `maintenance:` section with Iceberg's and icespec's defaults for what it leaves out.
+
+        The JSON Schema checks types and the engine; this checks what a pattern cannot."""
+        raw = self.data.get("maintenance")
+        if not isinstance(raw, dict):
+            return Maintenance()
+        defaults = Maintenance()
+        schedule = raw.get("schedule", defaults.schedule)
+        if isinstance(schedule, str) and not _CRON.match(schedule.strip()):
+            self.error(
+                ("maintenance", "schedule"),
+                f"maintenance schedule '{schedule}' is not a cron expression: write five fields "
+                "(minute hour day-of-month month day-of-week, e.g. '0 3 * * *') or @hourly, @daily, @weekly, @monthly",
+            )
+        older = raw.get("orphan_older_than", defaults.orphan_older_than)
+        if isinstance(older, str) and re.match(r"^[1-9][0-9]*[mhd]$", older):
+            seconds = _duration_seconds(older)
+            if seconds < MIN_ORPHAN_AGE_SECONDS:
+                self.error(
+                    ("maintenance", "orphan_older_than"),
+                    f"maintenance orphan_older_than {older} is shorter than 1h: a write still in flight "
+                    "has files no metadata references yet, and removing them breaks its commit; use 1h "
+                    "or more (default 3d)",
+                )
+            elif seconds > MAX_DURATION_DAYS * 86400:
+                self.error(
+                    ("maintenance", "orphan_older_than"),
+                    f"maintenance orphan_older_than {older} is longer than {MAX_DURATION_DAYS} days",
+                )
+        return Maintenance(
+            schedule=schedule.strip() if isinstance(schedule, str) else defaults.schedule,
+            compact=raw.get("compact", defaults.compact) is True,
+            orphan_older_than=older if isinstance(older, str) else defaults.orphan_older_than,
+            engine=engine if (engine := raw.get("engine")) in MAINTENANCE_ENGINES else defaults.engine,
+        )
 
 
 def _walk_with_paths(column: Column, path: PathKey) -> Iterator[tuple[PathKey, Column]]:

@@ -103,6 +103,27 @@ class Freshness:
         return {"column": self.column, "warn_after": self.warn_after, "fail_after": self.fail_after}
 
 
+MAINTENANCE_ENGINES = ("icespec", "glue")
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """How the table is kept small (docs/maintenance.md). The defaults suit most tables."""
+
+    schedule: str = "0 3 * * *"  # after the daily writes (01:00 and 02:00)
+    compact: bool = True
+    orphan_older_than: str = "3d"  # Iceberg's default for orphan removal: in-flight writes are younger
+    engine: str = "icespec"  # or "glue": AWS Glue table optimizers do it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schedule": self.schedule,
+            "compact": self.compact,
+            "orphan_older_than": self.orphan_older_than,
+            "engine": self.engine,
+        }
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -117,6 +138,7 @@ class TableSpec:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     allow_empty: bool = False
     freshness: Freshness | None = None
+    maintenance: Maintenance = field(default_factory=Maintenance)
     source_path: str | None = None  # the template file, for messages that point users at it
     lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # key path -> line
 
@@ -155,6 +177,7 @@ class TableSpec:
             "tags": dict(self.tags),
             "allow_empty": self.allow_empty,
             "freshness": self.freshness.to_dict() if self.freshness else None,
+            "maintenance": self.maintenance.to_dict(),
         }
 
 

@@ -181,3 +181,96 @@ run "access_level_change_changes_the_plan" {
     error_message = "column_access (what icespec apply tags in Lake Formation) follows the change"
   }
 }
+
+# AWS Glue table optimizers for the templates with maintenance.engine: glue (tests/fixtures/
+# glue_maintenance: ops.events and web.clicks kept by Glue, ops.audit_log by icespec maintain).
+run "glue_optimizers_wait_for_icespec_to_create_the_tables" {
+  command = plan
+  variables {
+    catalog_type  = "glue"
+    templates_dir = "tests/fixtures/glue_maintenance"
+  }
+  assert {
+    condition     = length(module.glue_table_optimizers) == 1 && jsonencode(output.glue_table_optimizers.optimizers) == jsonencode({ compaction = [], orphan_file_deletion = [], retention = [] })
+    error_message = "a fresh stack creates the optimizer role but no optimizer: CreateTableOptimizer needs tables icespec apply has not created yet"
+  }
+  assert {
+    condition     = output.glue_table_optimizers.pending_tables == tolist(["ops.events", "web.clicks"])
+    error_message = "the tables still waiting for glue_optimizer_tables are listed"
+  }
+  assert {
+    condition     = contains(output.warehouse_reader_arns, "arn:aws:iam::123456789012:role/icespec-test-table-optimizer")
+    error_message = "the optimizer role may read the warehouse's files (the bucket policy and the lake key deny everyone else)"
+  }
+  expect_failures = [check.glue_kept_tables_have_optimizers]
+}
+
+run "glue_optimizers_for_the_created_tables" {
+  command = plan
+  variables {
+    catalog_type          = "glue"
+    templates_dir         = "tests/fixtures/glue_maintenance"
+    glue_optimizer_tables = ["*"]
+  }
+  assert {
+    condition = jsonencode(output.glue_table_optimizers.optimizers) == jsonencode({
+      compaction           = ["ops.events"] # web.clicks has compact: false
+      orphan_file_deletion = ["ops.events", "web.clicks"]
+      retention            = ["ops.events", "web.clicks"]
+    })
+    error_message = "one optimizer per type per engine: glue table, compaction only where compact is true; none for audit_log (engine icespec)"
+  }
+  assert {
+    condition     = length(output.glue_table_optimizers.pending_tables) == 0
+    error_message = "every engine: glue table has its optimizers"
+  }
+  assert {
+    condition = (
+      module.glue_table_optimizers[0].optimizers.retention == tolist(["ops.events", "web.clicks"]) &&
+      toset(module.glue_table_optimizers[0].optimizers.compaction) == toset(["ops.events"])
+    )
+    error_message = "the module reports what it planned"
+  }
+}
+
+run "glue_optimizers_for_listed_tables_only" {
+  command = plan
+  variables {
+    catalog_type          = "glue"
+    templates_dir         = "tests/fixtures/glue_maintenance"
+    glue_optimizer_tables = ["web.clicks"]
+  }
+  assert {
+    condition     = output.glue_table_optimizers.optimizers.retention == tolist(["web.clicks"]) && length(output.glue_table_optimizers.optimizers.compaction) == 0
+    error_message = "only the listed table gets optimizers"
+  }
+  expect_failures = [check.glue_kept_tables_have_optimizers]
+}
+
+run "glue_optimizers_turned_off" {
+  command = plan
+  variables {
+    catalog_type          = "glue"
+    templates_dir         = "tests/fixtures/glue_maintenance"
+    glue_table_optimizers = false
+  }
+  assert {
+    condition     = length(module.glue_table_optimizers) == 0 && output.glue_table_optimizers == null
+    error_message = "glue_table_optimizers = false renders no optimizer and no role"
+  }
+  assert {
+    condition     = !anytrue([for arn in output.warehouse_reader_arns : endswith(arn, "-table-optimizer")])
+    error_message = "without the role, the reader allow-list does not name it"
+  }
+  expect_failures = [check.glue_kept_tables_have_optimizers]
+}
+
+run "glue_engine_needs_the_glue_catalog" {
+  command = plan
+  variables {
+    catalog_type  = "nessie"
+    templates_dir = "tests/fixtures/glue_maintenance"
+    nessie        = { allow_unauthenticated = true }
+  }
+  expect_failures = [output.tables]
+}

@@ -93,7 +93,7 @@ variable "tags" {
 }
 
 variable "warehouse_reader_arns" {
-  description = "The only IAM roles that may read the warehouse's objects directly (GetObject, and Decrypt through S3 with the lake key): Lake Formation's data role, writers, admins, Nessie's task. Everyone else reads through Lake Formation or not at all. Empty: no such restriction."
+  description = "The only IAM roles that may read the warehouse's objects directly (GetObject, and Decrypt through S3 with the lake key): Lake Formation's data role, writers, admins, the Glue table optimizer role, Nessie's task. Everyone else reads through Lake Formation or not at all. Empty: no such restriction."
   type        = list(string)
   default     = []
 

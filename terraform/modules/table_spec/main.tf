@@ -20,6 +20,10 @@ locals {
   known_prefixes    = local.property_catalog.known_prefixes
   reserved_prefixes = local.property_catalog.reserved_prefixes
 
+  # maintenance: who keeps each table small, and the defaults of icespec.spec's Maintenance.
+  maintenance_engines = ["icespec", "glue"] # icespec: `icespec maintain`; glue: AWS Glue table optimizers
+  maintenance_default = { schedule = "0 3 * * *", compact = true, orphan_older_than = "3d", engine = "icespec" }
+
   access_levels = ["public", "internal", "restricted"] # least to most restrictive
   access_rank   = { public = 0, internal = 1, restricted = 2 }
   default_level = "restricted" # fail-closed: an unclassified column is hidden from readers
@@ -110,6 +114,14 @@ locals {
       warn_after = try(t.freshness.warn_after, null)
       fail_after = t.freshness.fail_after
     }
+    # Always present, defaults filled in (icespec.spec.Maintenance.to_dict()); an engine other
+    # than icespec or glue fails a precondition and normalizes to the default, as in Python.
+    maintenance = {
+      schedule          = try(trimspace(t.maintenance.schedule), local.maintenance_default.schedule)
+      compact           = try(t.maintenance.compact, true) == true
+      orphan_older_than = try(tostring(coalesce(t.maintenance.orphan_older_than)), local.maintenance_default.orphan_older_than)
+      engine            = try(contains(local.maintenance_engines, t.maintenance.engine), false) ? t.maintenance.engine : local.maintenance_default.engine
+    }
   } }
 
   normalized = { for stem, t in local.tables : stem => merge(t, {
@@ -152,6 +164,32 @@ locals {
 
   namespaces = sort(distinct([for t in local.normalized : t.namespace if t.namespace != null]))
 
+  # Tables AWS Glue's table optimizers keep (maintenance.engine = glue), with the values the
+  # optimizers take (AWS Glue API Reference, IcebergRetentionConfiguration and
+  # IcebergOrphanFileDeletionConfiguration). A value Terraform cannot compute is null here and
+  # fails the precondition on the glue_optimized_tables output.
+  orphan_unit_minutes = { m = 1, h = 60, d = 1440 }
+  glue_optimized = { for stem, t in local.normalized : stem => {
+    database = t.namespace
+    table    = t.name
+    compact  = t.maintenance.compact
+    # history.expire.max-snapshot-age-ms in whole days, rounded up; unset: Iceberg's and Glue's 5.
+    snapshot_retention_period_in_days = (
+      lookup(t.properties, "history.expire.max-snapshot-age-ms", null) == null ? 5 :
+      try(ceil(tonumber(t.properties["history.expire.max-snapshot-age-ms"]) / 86400000), null)
+    )
+    # history.expire.min-snapshots-to-keep; unset: Iceberg's and Glue's 1.
+    number_of_snapshots_to_retain = (
+      lookup(t.properties, "history.expire.min-snapshots-to-keep", null) == null ? 1 :
+      try(tonumber(t.properties["history.expire.min-snapshots-to-keep"]), null)
+    )
+    # orphan_older_than in whole days, rounded up, at least Glue's documented minimum of 1 day.
+    orphan_file_retention_period_in_days = try(max(1, ceil(
+      tonumber(regex("^([1-9][0-9]*)[mhd]$", t.maintenance.orphan_older_than)[0]) *
+      local.orphan_unit_minutes[substr(t.maintenance.orphan_older_than, -1, 1)] / 1440
+    )), null)
+  } if t.maintenance.engine == "glue" }
+
   # --- invariants (checked as preconditions in outputs.tf) -------------------------------------
   problems = {
     no_templates = length(local.template_files) == 0 && !var.allow_no_templates ? ["no *.yaml template in ${var.templates_dir}"] : []
@@ -184,5 +222,20 @@ locals {
     ]])
     duplicate_property = flatten([for stem, t in local.tables : [for k, values in t.properties : "${stem}.yaml sets ${k} ${length(values)} times"
     if length(values) > 1]])
+    bad_maintenance_engine = [for stem, t in local.raw : "${stem}.yaml has engine '${try(tostring(t.maintenance.engine), "?")}'"
+    if try(t.maintenance.engine, null) != null && !try(contains(local.maintenance_engines, t.maintenance.engine), false)]
+    # icespec.spec refuses orphan ages under 1h too: a write still in flight has unreferenced files.
+    bad_orphan_older_than = [for stem, t in local.raw : "${stem}.yaml has orphan_older_than '${try(tostring(t.maintenance.orphan_older_than), "?")}'"
+    if try(t.maintenance.orphan_older_than, null) != null && !can(regex("^[1-9][0-9]*[hd]$", t.maintenance.orphan_older_than)) && try(tonumber(regex("^([1-9][0-9]*)m$", t.maintenance.orphan_older_than)[0]), 0) < 60]
+    # The Glue API takes whole numbers (Integer, 32-bit); Iceberg keeps at least one snapshot
+    # (its ExpireSnapshots.retainLast refuses fewer) and expires by a positive age.
+    bad_glue_retention = flatten([for stem, g in local.glue_optimized : [
+      for key in ["history.expire.max-snapshot-age-ms", "history.expire.min-snapshots-to-keep"] :
+      "${stem}.yaml ${key} '${local.normalized[stem].properties[key]}'"
+      if lookup(local.normalized[stem].properties, key, null) != null && !try(
+        can(regex("^[1-9][0-9]*$", local.normalized[stem].properties[key])) &&
+        (key == "history.expire.max-snapshot-age-ms" ? g.snapshot_retention_period_in_days : g.number_of_snapshots_to_retain) <= 2147483647,
+      false)
+    ]])
   }
 }

@@ -42,6 +42,24 @@ output "tables" {
     condition     = length(local.problems.unknown_property) == 0 && length(local.problems.duplicate_property) == 0
     error_message = "Use Iceberg property names (write.format.default), their snake_case aliases, or your own dotted keys; each property once. Fix: ${join("; ", concat(local.problems.unknown_property, local.problems.duplicate_property))}. Run `icespec validate` for suggestions."
   }
+  precondition {
+    condition     = length(local.problems.bad_maintenance_engine) == 0
+    error_message = "maintenance.engine must be icespec (`icespec maintain` keeps the table) or glue (AWS Glue table optimizers do, glue catalog only); write one of them, or leave engine out for icespec. Fix: ${join("; ", local.problems.bad_maintenance_engine)}."
+  }
+  precondition {
+    condition     = length(local.problems.bad_orphan_older_than) == 0
+    error_message = "maintenance.orphan_older_than must be a duration of at least 1h such as 90m, 36h or 3d (^[1-9][0-9]*[mhd]$): a write still in flight has files no metadata references yet. Fix: ${join("; ", local.problems.bad_orphan_older_than)}."
+  }
+}
+
+output "glue_optimized_tables" {
+  description = "Table stem → what AWS Glue's table optimizers need for each template with maintenance.engine = glue: database, table, compact, snapshot_retention_period_in_days, number_of_snapshots_to_retain, orphan_file_retention_period_in_days."
+  value       = local.glue_optimized
+
+  precondition {
+    condition     = length(local.problems.bad_glue_retention) == 0
+    error_message = "A table kept by AWS Glue (maintenance.engine: glue) needs whole-number history.expire properties: max-snapshot-age-ms > 0 and min-snapshots-to-keep >= 1 (Iceberg keeps at least one snapshot), each at most 2147483647 after conversion to days (the Glue API's Integer, AWS Glue API Reference, IcebergRetentionConfiguration). Fix: ${join("; ", local.problems.bad_glue_retention)}."
+  }
 }
 
 output "namespaces" {

@@ -29,6 +29,64 @@ run "examples_decode" {
     condition     = output.tables.feature_table.columns[4].type == "struct<sessions_7d:int,avg_session_seconds:double,last_seen:timestamptz>"
     error_message = "type strings lose their white space"
   }
+  assert {
+    condition     = alltrue([for t in output.tables : t.maintenance == { schedule = "0 3 * * *", compact = true, orphan_older_than = "3d", engine = "icespec" }])
+    error_message = "a template without maintenance: gets icespec.spec's defaults (icespec maintain, daily at 03:00, compact, orphans older than 3d)"
+  }
+  assert {
+    condition     = length(output.glue_optimized_tables) == 0
+    error_message = "no example template is kept by AWS Glue's table optimizers"
+  }
+}
+
+run "maintenance_decodes_and_converts_for_glue" {
+  command = plan
+  variables {
+    templates_dir = "tests/fixtures/maintenance"
+  }
+  assert {
+    condition     = output.tables.kept_by_glue.maintenance == { schedule = "@daily", compact = true, orphan_older_than = "90m", engine = "glue" }
+    error_message = "maintenance keys are read, the schedule trimmed, omitted keys defaulted"
+  }
+  assert {
+    condition     = output.tables.defaults.maintenance.engine == "icespec" && keys(output.glue_optimized_tables) == ["kept_by_glue"]
+    error_message = "only engine: glue tables are listed for Glue's optimizers"
+  }
+  assert {
+    condition = output.glue_optimized_tables.kept_by_glue == {
+      database                             = "ops"
+      table                                = "kept_by_glue"
+      compact                              = true
+      snapshot_retention_period_in_days    = 2 # 90000000 ms (the property's alias, resolved) = 1.04 days, rounded up
+      number_of_snapshots_to_retain        = 1 # unset: Iceberg's and Glue's default
+      orphan_file_retention_period_in_days = 1 # 90m is under Glue's documented minimum of 1 day
+    }
+    error_message = "the optimizer values: whole days rounded up, defaults for unset properties, at least 1 day for orphans"
+  }
+}
+
+run "unknown_maintenance_engine_fails" {
+  command = plan
+  variables {
+    templates_dir = "tests/fixtures/bad_engine"
+  }
+  expect_failures = [output.tables]
+}
+
+run "orphan_age_under_an_hour_fails" {
+  command = plan
+  variables {
+    templates_dir = "tests/fixtures/bad_orphan_age"
+  }
+  expect_failures = [output.tables]
+}
+
+run "glue_kept_table_keeping_no_snapshot_fails" {
+  command = plan
+  variables {
+    templates_dir = "tests/fixtures/bad_glue_retention"
+  }
+  expect_failures = [output.glue_optimized_tables]
 }
 
 run "deep_nesting_inherits_and_normalizes" {
