@@ -17,8 +17,10 @@ os.chdir(REPO)
 os.environ.setdefault("DAGSTER_HOME", str(REPO / ".lakehouse" / "dagster_home"))
 Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
 dagster_yaml = Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml"
-if not dagster_yaml.exists():
-    dagster_yaml.write_text("telemetry:\n  enabled: false\n")
+# One step at a time per concurrency pool: a table's writes and its maintenance share the table's pool.
+INSTANCE_CONFIG = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+if not dagster_yaml.exists() or "concurrency:" not in dagster_yaml.read_text():
+    dagster_yaml.write_text(INSTANCE_CONFIG)
 
 from icespec.cli import main  # noqa: E402
 
@@ -106,6 +108,9 @@ def run() -> int:
     code = broken_row_demo(project.SPECS)
     if code:
         return code
+    code = maintenance_demo(project.SPECS, catalog)
+    if code:
+        return code
     print("\nOpen the same project in the UI: `.venv/bin/dagster dev` (see README).")
     return 0
 
@@ -125,6 +130,15 @@ def independent_read(specs, catalog) -> int:
             return 1
         print(f"{spec.full_name:<28} {rows:>8} rows: same schema and rows as pyiceberg reads")
     return 0
+
+
+def maintenance_demo(specs, catalog) -> int:
+    """`icespec maintain` on the demo's tables, then DuckDB reads every table again."""
+    print("\n$ icespec maintain")
+    code = main(["maintain"])
+    if code:
+        return code
+    return independent_read(specs, catalog)
 
 
 # --- what a broken row does: blocking checks on orders keep sales/daily_revenue from running ------

@@ -32,7 +32,42 @@ def test_definitions_load_and_materialize_every_asset(local_settings, example_sp
     columns = {c.name: c for c in orders.metadata["dagster/column_schema"].columns}
     assert columns["payment_card_last4"].tags == {"access_level": "restricted", "pii": "true"}
     assert orders.owners == ["team:commerce"]
-    assert {s.name for s in defs.schedules} == {f"{UNPARTITIONED_JOB}_daily", f"{PARTITIONED_JOB}_schedule"}
+    maintenance = {f"icespec_maintenance_{ns}_schedule" for ns in {s.namespace for s in example_specs}}
+    assert {s.name for s in defs.schedules} == {
+        f"{UNPARTITIONED_JOB}_daily",
+        f"{PARTITIONED_JOB}_schedule",
+    } | maintenance
+
+
+def test_the_maintenance_job_reports_on_each_table_asset_and_shares_its_write_pool(
+    local_settings, example_specs
+):
+    """Each namespace's maintenance job runs one op per table on the template's schedule, observes
+    the table's asset with what it did, and sits in the same concurrency pool as the table's writes."""
+    defs = build_definitions(example_specs, local_settings, sources=sample_sources(example_specs))
+    instance = DagsterInstance.ephemeral()
+    for _ in range(2):  # two writes: two snapshots and files to compact on every written table
+        assert (
+            defs.resolve_job_def(UNPARTITIONED_JOB)
+            .execute_in_process(instance=instance, run_config=QUIET)
+            .success
+        )
+    sales = sorted((s for s in example_specs if s.namespace == "sales"), key=lambda s: s.name)
+    job = defs.resolve_job_def("icespec_maintenance_sales")
+    schedule = next(s for s in defs.schedules if s.name == "icespec_maintenance_sales_schedule")
+    assert schedule.cron_schedule == sales[0].maintenance.schedule == "0 3 * * *"
+    result = job.execute_in_process(instance=instance, run_config=QUIET)
+    assert result.success
+    for spec in sales:
+        node = f"maintain_sales__{spec.name}"
+        (observation,) = result.asset_observations_for_node(node)
+        assert observation.asset_key == AssetKey(["sales", spec.name])
+        metadata = {k: v.value for k, v in observation.metadata.items()}
+        assert metadata["snapshots_before"] >= 2 and metadata["expire_status"] == "done"
+        asset_op = defs.resolve_assets_def(AssetKey(["sales", spec.name])).op
+        assert job.graph.node_named(node).definition.pool == asset_op.pool == f"icespec/sales.{spec.name}"
+    orders = open_catalog(local_settings).load_table(("sales", "orders"))
+    assert orders.current_snapshot().summary.operation.value in ("replace", "overwrite")
 
 
 def test_a_rerun_with_fewer_rows_leaves_what_each_write_mode_promises(local_settings, example_specs):

@@ -20,6 +20,12 @@ from icespec.errors import BackendError, SettingsError
 
 DEFAULT_BACKEND = "local"
 
+NESSIE_GC = (
+    "Nessie's garbage collector owns snapshot expiry and file deletion: one snapshot may be reachable "
+    "from several Nessie branches and only Nessie knows which still reach a file; run nessie-gc "
+    "(https://projectnessie.org/nessie-latest/gc/)"
+)
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -39,6 +45,10 @@ class Backend:
     embedded: bool = False  # all in files on this machine: created on first write, absent until then
     terraform_catalog_type: str | None = None  # `catalog_type` output of terraform/aws naming this backend
     terraform_outputs: Mapping[str, str] = field(default_factory=dict)  # ICESPEC_* variable → output
+    # `icespec maintain`: steps this backend leaves to something else, and why (step → reason)
+    maintenance_skips: Mapping[str, str] = field(default_factory=dict)
+    # template `maintenance.engine` values this backend hands to the cloud, and what does the work
+    maintenance_engines: Mapping[str, str] = field(default_factory=dict)
 
     def settings_model(self) -> type[EnvironmentSettings]:
         """The settings model class (a `icespec.catalogs.settings.Settings`), imported now."""
@@ -89,6 +99,10 @@ BACKENDS: dict[str, Backend] = {
             catalog="icespec.catalogs:glue_catalog_properties",
             governance="icespec.tables.governance:LakeFormationColumnTags",
             terraform_catalog_type="glue",
+            maintenance_engines={
+                "glue": "AWS Glue table optimizers maintain this table (maintenance.engine: glue; "
+                "Terraform renders its aws_glue_catalog_table_optimizer resources)",
+            },
             terraform_outputs={
                 "ICESPEC_WAREHOUSE": "warehouse_uri",
                 "ICESPEC_ATHENA_WORKGROUP": "athena_workgroup",
@@ -105,6 +119,7 @@ BACKENDS: dict[str, Backend] = {
             catalog="icespec.catalogs:nessie_catalog_properties",
             open_catalog="icespec.catalogs:open_nessie_catalog",
             terraform_catalog_type="nessie",
+            maintenance_skips=dict.fromkeys(("expire", "unreferenced", "orphans"), NESSIE_GC),
             terraform_outputs={
                 "ICESPEC_NESSIE_URI": "catalog_uri",
                 "ICESPEC_NESSIE_BRANCH": "nessie_branch",

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "icespec.cli.table_commands",
     "icespec.cli.quality_commands",
     "icespec.cli.drift_commands",
+    "icespec.cli.maintain_commands",
     "icespec.cli.config_commands",
 ]
 

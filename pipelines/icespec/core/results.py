@@ -75,3 +75,54 @@ class WriteResult:
         if self.where:
             facts["replace_where"] = self.where
         return facts
+
+
+MAINTENANCE_STEPS = ("compact", "expire", "unreferenced", "orphans")  # in the order they run
+
+
+@dataclass
+class StepResult:
+    """One maintenance step on one table (docs/maintenance.md)."""
+
+    step: str  # compact | expire | unreferenced | orphans
+    status: str  # done | dry-run | skipped | failed
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""  # why it was skipped, what failed, or what it means
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "status": self.status, "counts": dict(self.counts), "note": self.note}
+
+
+@dataclass
+class MaintenanceResult:
+    """`maintain` on one table, the same shape on every backend."""
+
+    table: str
+    dry_run: bool = False
+    steps: list[StepResult] = field(default_factory=list)
+    snapshots_before: int = 0
+    snapshots_after: int = 0
+    data_files_before: int = 0
+    data_files_after: int = 0
+    error: str | None = None  # "TABLE: STEP failed: ..." when a step failed (the run stopped there)
+    note: str = ""  # what the backend says of maintenance (e.g. managed by BigQuery)
+
+    @property
+    def failed_step(self) -> str | None:
+        return next((s.step for s in self.steps if s.status == "failed"), None)
+
+    def step(self, name: str) -> StepResult | None:
+        return next((s for s in self.steps if s.step == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "dry_run": self.dry_run,
+            "snapshots_before": self.snapshots_before,
+            "snapshots_after": self.snapshots_after,
+            "data_files_before": self.data_files_before,
+            "data_files_after": self.data_files_after,
+            "steps": [s.to_dict() for s in self.steps],
+            "error": self.error,
+            "note": self.note,
+        }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from icespec.catalogs.settings import Settings
 from icespec.core.changes import TablePlan
-from icespec.core.results import ApplyResult, WriteResult
+from icespec.core.results import MAINTENANCE_STEPS, ApplyResult, MaintenanceResult, StepResult, WriteResult
 from icespec.gcp.backend import BigQueryLakehouse, GcpBackendError
 from icespec.gcp.settings import GcpSettings
 from icespec.spec import TableSpec
@@ -121,6 +121,19 @@ class BigQueryTables:
 
     def table_id(self, spec: TableSpec) -> str:
         return f"{self.settings.gcp_project}.{spec.namespace}.{spec.name}"
+
+    def maintain(self, spec: TableSpec, options: Any = None) -> MaintenanceResult:
+        """Nothing to do: BigQuery maintains the storage of its tables for Apache Iceberg itself."""
+        note = (
+            "BigQuery manages this table's storage (it optimizes and garbage-collects the files of BigQuery "
+            "tables for Apache Iceberg itself): icespec has nothing to run"
+        )
+        return MaintenanceResult(
+            spec.full_name,
+            dry_run=bool(getattr(options, "dry_run", False)),
+            steps=[StepResult(step, "skipped", note=note) for step in MAINTENANCE_STEPS],
+            note=note,
+        )
 
     def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
         sql = f"SELECT COUNT(*) FROM `{self.table_id(spec)}`"  # exact, also where table stats lag

@@ -14,6 +14,8 @@
 - the drift sensor (`drift_sensor`) and the resources everything needs.
 - a job and a daily schedule for the unpartitioned tables (and the reports on them), and the same
   for the partitioned ones.
+- a maintenance job per namespace and `maintenance.schedule` (`maintenance`): one op per table, in
+  the table's concurrency pool, so it never runs while the same table is written.
 """
 
 from collections.abc import Mapping, Sequence
@@ -39,6 +41,7 @@ from dagster import (
 from icespec.catalogs import Settings
 from icespec.orchestration.drift_sensor import build_drift_sensor, drift_resources
 from icespec.orchestration.io_manager import SPEC_REGISTRY, IcebergIOManager, spec_registry_key
+from icespec.orchestration.maintenance import maintenance_jobs
 from icespec.orchestration.quality_checks import Clock, utc_now
 from icespec.orchestration.resources import LakehouseResource, ScheduleSettings, lakehouse_resource
 from icespec.orchestration.table_assets import (
@@ -224,6 +227,9 @@ def build_definitions(
         schedules.append(
             build_schedule_from_partitioned_job(daily, hour_of_day=2, name=f"{PARTITIONED_JOB}_schedule")
         )
+    maintain_jobs, maintain_schedules = maintenance_jobs(specs, settings)
+    jobs += maintain_jobs
+    schedules += maintain_schedules
     lakehouse = lakehouse_resource(settings)
     return Definitions(
         assets=[_reconcile_asset(specs, broken, extras_problems), *table_assets, *assets],

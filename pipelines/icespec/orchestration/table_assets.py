@@ -50,6 +50,12 @@ def table_asset_key(spec: TableSpec) -> AssetKey:
     return AssetKey([spec.namespace, spec.name])
 
 
+def table_pool(spec: TableSpec) -> str:
+    """The Dagster concurrency pool of everything that commits to the table (its writes and its
+    maintenance): at the instance's pool limit of 1 they never run at the same time."""
+    return f"icespec/{spec.namespace}.{spec.name}"
+
+
 def _tag_value(text: str) -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
     return cleaned[:63]
@@ -130,6 +136,7 @@ def table_asset(
         group_name=spec.namespace,
         deps=[RECONCILE_KEY],
         io_manager_key=IO_MANAGER_KEY,  # downstream inputs are read by the Iceberg IO manager
+        pool=table_pool(spec),
         partitions_def=partitions if partitioned else None,
         check_specs=quality_check_specs(key, suite),
         owners=[f"team:{_tag_value(spec.owner)}"] if spec.owner else None,

@@ -22,7 +22,7 @@ from icespec.backends import get_backend
 from icespec.catalogs import Settings
 from icespec.catalogs.settings import IcebergSettings, settings_as
 from icespec.core.changes import TablePlan
-from icespec.core.results import ApplyResult, WriteResult
+from icespec.core.results import MAINTENANCE_STEPS, ApplyResult, MaintenanceResult, StepResult, WriteResult
 from icespec.errors import NotFoundError
 from icespec.spec import TableSpec
 from icespec.tables.governance import Governance, governance_for
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyiceberg.catalog import Catalog
     from pyiceberg.table import Table
+
+    from icespec.tables.maintain import MaintenanceOptions
 
 __all__ = ["DayRange", "IcebergLakehouse", "Lakehouse", "SnapshotNotFound", "WriteOutcome", "open_lakehouse"]
 
@@ -100,6 +102,11 @@ class Lakehouse(Protocol):
 
     def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
         """What the table holds now: `row_count` and `table_location` at least."""
+        ...
+
+    def maintain(self, spec: TableSpec, options: MaintenanceOptions | None = None) -> MaintenanceResult:
+        """Compact, expire snapshots, delete unreferenced and orphan files (docs/maintenance.md); steps
+        the backend leaves to something else are reported as skipped, with why."""
         ...
 
 
@@ -201,6 +208,23 @@ class IcebergLakehouse:
     def location(self, spec: TableSpec) -> str:
         # Where the catalog places a table by default: {warehouse}/{namespace}.db/{name}.
         return f"{(self.settings.warehouse or '').rstrip('/')}/{spec.namespace}.db/{spec.name}"
+
+    def maintain(self, spec: TableSpec, options: MaintenanceOptions | None = None) -> MaintenanceResult:
+        from icespec.tables.maintain import MaintenanceOptions, maintain_table
+
+        backend = get_backend(self.backend)
+        handed_over = backend.maintenance_engines.get(spec.maintenance.engine)
+        if handed_over:  # the cloud does all of it: do not even load the table
+            return MaintenanceResult(
+                spec.full_name,
+                dry_run=bool(options and options.dry_run),
+                steps=[StepResult(step, "skipped", note=handed_over) for step in MAINTENANCE_STEPS],
+                note=handed_over,
+            )
+        table = self._table(spec)
+        return maintain_table(
+            table, spec, options or MaintenanceOptions(), skipped=dict(backend.maintenance_skips)
+        )
 
     def table_metadata(self, spec: TableSpec) -> dict[str, Any]:
         table = self._table(spec)
